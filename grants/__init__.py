@@ -1,0 +1,79 @@
+"""The grant workflow engine's Flask app. `create_app` is the factory."""
+
+import os
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from grants import config as configuration
+from grants.extensions import babel, csrf, db, login_manager, migrate
+from grants.paths import MIGRATIONS, TEMPLATES, TRANSLATIONS
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, template_folder=str(TEMPLATES), instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(configuration.from_environment(app.instance_path))
+    app.config.from_mapping(config or {})
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
+    _secret_key(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), compare_type=True, render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    from grants import cli, models  # noqa: F401  (models register their tables)
+    from grants.api import api
+    from grants.web import register_web
+
+    register_web(app)
+    app.register_blueprint(api)
+    csrf.exempt(api)
+    cli.register(app)
+
+    @app.before_request
+    def _request_id() -> None:
+        given = request.headers.get("X-Request-ID", "")
+        g.request_id = given if _REQUEST_ID.match(given) else secrets.token_hex(8)
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Request-ID", g.get("request_id", ""))
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    return app
+
+
+def _secret_key(app: Flask) -> None:
+    """SECRET_KEY is required, except in demo and test mode and for command-line work,
+    where a key kept in the instance folder is used."""
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config.get("DEMO_MODE") or app.testing or click.get_current_context(silent=True):
+        key_file = Path(app.instance_path) / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+        return
+    raise RuntimeError("SECRET_KEY is not set: export SECRET_KEY (a long random string).")
+
+
+def select_locale() -> str:
+    """The language the user chose (account, then session), else Vietnamese."""
+    if current_user and current_user.is_authenticated and current_user.locale:
+        return current_user.locale
+    chosen = session.get("locale")
+    return chosen if chosen in configuration.LANGUAGES else "vi"

@@ -1,0 +1,38 @@
+"""The JSON API under /api/v1, authenticated by personal access tokens."""
+
+from flask import Blueprint, g, request
+from werkzeug.exceptions import HTTPException
+
+from grants.api.problems import problem
+from grants.operations import OperationError, accounts
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+TITLES = {404: "Not found", 403: "Forbidden", 409: "Conflict", 422: "Unprocessable content"}
+
+
+@api.before_request
+def _authenticate():
+    if request.endpoint == "api.openapi":
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    user = accounts.user_for_token(token.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        return problem(401, "Unauthorized", "A valid bearer token is required.")
+    g.api_user = user
+    return None
+
+
+@api.errorhandler(OperationError)
+def _operation_error(error: OperationError):
+    return problem(error.status, TITLES.get(error.status, "Error"), error.detail,
+                   error.errors, getattr(error, "problems", None))
+
+
+@api.errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    return problem(error.code or 500, error.name, error.description)
+
+
+from grants.api import routes  # noqa: E402,F401  (registers the routes)

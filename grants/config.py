@@ -1,0 +1,26 @@
+"""Configuration from the environment. Everything here can be overridden by create_app(config)."""
+
+import os
+
+TIMEZONE = "Asia/Ho_Chi_Minh"
+LANGUAGES = ("vi", "en")
+
+
+def from_environment(instance_path: str) -> dict:
+    default_db = "sqlite:///" + os.path.join(instance_path, "grants.sqlite")
+    return {
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("GRANTS_DATABASE_URL", default_db),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or os.environ.get("GRANTS_SECRET_KEY"),
+        "DEMO_MODE": os.environ.get("GRANTS_DEMO_MODE", "").lower() in ("1", "true", "yes"),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("GRANTS_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)),
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": TIMEZONE,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("GRANTS_SECURE_COOKIES", "").lower()
+        in ("1", "true", "yes"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "API_PAGE_SIZE": 50,
+    }

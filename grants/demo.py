@@ -1,0 +1,117 @@
+"""The demo programme, its calls and one account per role; bulk applications for benchmarks."""
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import insert, select
+
+from grants.extensions import db
+from grants.models import (
+    Application,
+    Call,
+    Membership,
+    Organization,
+    Programme,
+    ProgrammeTarget,
+    Project,
+    Role,
+    Stage,
+    User,
+    utcnow,
+)
+from grants.operations import accounts, calls
+from grants.operations.core import transaction
+
+PROGRAMME = "HCMC startup support 2024–2028"
+# Projects to support over the whole plan (HCMC plan 2024–2028), spread evenly over five years.
+TARGETS = {Stage.PRE_INCUBATION: 1000, Stage.INCUBATION: 700, Stage.ACCELERATION: 200}
+YEARS = range(2024, 2029)
+
+CRITERIA = [
+    {"key": "innovation", "name": "Innovation", "weight": 20, "max_score": 10},
+    {"key": "capacity", "name": "Capacity to deliver", "weight": 20, "max_score": 10},
+    {"key": "impact", "name": "Economic and social effect", "weight": 15, "max_score": 10},
+    {"key": "market", "name": "Market", "weight": 15, "max_score": 10},
+    {"key": "technology", "name": "Use of technology", "weight": 15, "max_score": 10},
+    {"key": "business_model", "name": "Business model", "weight": 15, "max_score": 10},
+]
+QUESTIONS = [
+    {"key": "problem", "label": "Which problem does the project solve, and for whom?",
+     "required": True},
+    {"key": "solution", "label": "What is the solution and what is new in it?", "required": True},
+    {"key": "team", "label": "Who is in the team?", "required": True},
+    {"key": "plan", "label": "What will you achieve with the support, and by when?",
+     "required": False},
+]
+BUDGETS = {Stage.PRE_INCUBATION: 2_000_000_000, Stage.INCUBATION: 4_000_000_000,
+           Stage.ACCELERATION: 8_000_000_000}
+
+# (email, name, password, role): the password only works in demo mode.
+ACCOUNTS = [
+    ("startup@demo.local", "Demo Startup", "demo-startup", Role.APPLICANT),
+    ("reviewer@demo.local", "Demo Reviewer", "demo-reviewer", Role.REVIEWER),
+    ("manager@demo.local", "Demo Manager", "demo-manager", Role.MANAGER),
+    ("manager2@demo.local", "Demo Manager 2", "demo-manager-2", Role.MANAGER),
+    ("auditor@demo.local", "Demo Auditor", "demo-auditor", Role.AUDITOR),
+    ("admin@demo.local", "Demo Admin", "demo-admin", Role.ADMIN),
+]
+
+
+def seed() -> bool:
+    """Create the demo programme, calls and accounts unless they exist; True if it did."""
+    if db.session.scalar(select(Programme.id).where(Programme.title == PROGRAMME)):
+        return False
+    with transaction():
+        programme = Programme(title=PROGRAMME, starts_on=date(2024, 1, 1),
+                              ends_on=date(2028, 12, 31))
+        programme.targets = [
+            ProgrammeTarget(stage=stage.value, year=year, projects=total // len(YEARS))
+            for stage, total in TARGETS.items() for year in YEARS
+        ]
+        db.session.add(programme)
+    now = utcnow().replace(microsecond=0)
+    for stage in Stage:
+        calls.create_call(None, {
+            "programme_id": programme.id, "stage": stage.value,
+            "title": f"{stage.value.replace('_', '-').capitalize()} call {now.year}",
+            "opens_at": (now - timedelta(days=7)).isoformat(),
+            "closes_at": (now + timedelta(days=90)).isoformat(),
+            "budget": BUDGETS[stage], "cap_per_project": calls.STAGE_CAPS[stage],
+            "review_quorum": 2, "disagreement_limit": 30, "blind_review": False,
+            "required_documents": [], "questions": QUESTIONS,
+            "rubric": {"pass_threshold": 60, "criteria": CRITERIA},
+        })
+    for email, name, password, role in ACCOUNTS:
+        programme_id = programme.id if role in (Role.MANAGER, Role.REVIEWER) else None
+        accounts.create_user(email, name, password, role.value, programme_id,
+                             allow_demo_password=True)
+    return True
+
+
+def bulk_applications(count: int, progress=None) -> int:
+    """Add `count` submitted applications (with organizations and projects) to the demo calls,
+    written in batches without the workflow path: data for benchmarks, not history."""
+    call_ids = list(db.session.scalars(select(Call.id).order_by(Call.id)))
+    owner = db.session.scalar(select(User.id).where(User.email == ACCOUNTS[0][0]))
+    now = datetime.now(UTC)
+    batch = 1000
+    for offset in range(0, count, batch):
+        numbers = range(offset, min(offset + batch, count))
+        org_ids = list(db.session.scalars(
+            insert(Organization).returning(Organization.id, sort_by_parameter_order=True),
+            [{"name": f"Startup {n}", "field": "fintech", "founded_on": date(2023, 1, 1),
+              "created_at": now} for n in numbers]))
+        db.session.execute(insert(Membership), [
+            {"organization_id": i, "user_id": owner, "role": "owner"} for i in org_ids])
+        project_ids = list(db.session.scalars(
+            insert(Project).returning(Project.id, sort_by_parameter_order=True),
+            [{"organization_id": i, "title": f"Project {i}", "summary": "Bulk data",
+              "field": "fintech", "created_at": now} for i in org_ids]))
+        db.session.execute(insert(Application), [
+            {"project_id": p, "call_id": call_ids[p % len(call_ids)], "state": "submitted",
+             "version": 2, "answers": {}, "requested_amount": 10_000_000,
+             "created_by_id": owner, "created_at": now, "submitted_at": now}
+            for p in project_ids])
+        db.session.commit()
+        if progress:
+            progress(len(numbers))
+    return count

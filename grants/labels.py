@@ -1,0 +1,81 @@
+"""Human names, translated, for the machine names of states, actions, stages, fields and roles."""
+
+from flask_babel import lazy_gettext as _l
+
+STATES = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "changes_requested": _l("Changes requested"),
+    "ineligible": _l("Ineligible"),
+    "in_review": _l("In review"),
+    "reviewed": _l("Reviewed"),
+    "waitlisted": _l("Waitlisted"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "active": _l("Active"),
+    "pilot_testing": _l("Pilot testing"),
+    "final_evaluation": _l("Final evaluation"),
+    "completed": _l("Completed"),
+    "failed": _l("Failed"),
+    "terminated": _l("Terminated"),
+    "withdrawn": _l("Withdrawn"),
+    "promoted": _l("Promoted"),
+}
+
+ACTIONS = {
+    "create": _l("Created"),
+    "edit": _l("Edited"),
+    "submit": _l("Submit"),
+    "return_for_changes": _l("Return for changes"),
+    "resubmit": _l("Resubmit"),
+    "declare_ineligible": _l("Declare ineligible"),
+    "start_review": _l("Start review"),
+    "close_review": _l("Close review"),
+    "waitlist": _l("Waitlist"),
+    "approve": _l("Approve"),
+    "reject": _l("Reject"),
+    "sign_agreement": _l("Sign agreement"),
+    "start_pilot": _l("Start pilot"),
+    "finish_pilot": _l("Finish pilot"),
+    "submit_final_report": _l("Submit final report"),
+    "pass_evaluation": _l("Pass evaluation"),
+    "fail_evaluation": _l("Fail evaluation"),
+    "terminate": _l("Terminate"),
+    "withdraw": _l("Withdraw"),
+    "promote": _l("Promote"),
+}
+
+PAYLOAD_FIELDS = {
+    "reason": _l("Reason"),
+    "revision_deadline": _l("Revision deadline"),
+    "amount": _l("Amount (VND)"),
+    "report": _l("Report"),
+    "target_call_id": _l("Target call"),
+}
+
+STAGES = {
+    "pre_incubation": _l("Pre-incubation"),
+    "incubation": _l("Incubation"),
+    "acceleration": _l("Acceleration"),
+}
+
+FIELDS = {
+    "ecommerce": _l("E-commerce"),
+    "fintech": _l("Fintech"),
+    "logistics": _l("Logistics"),
+    "edtech": _l("Education technology"),
+    "health": _l("Health"),
+    "hitech_agriculture": _l("Hi-tech agriculture"),
+    "sustainability": _l("Sustainability"),
+    "digital_transformation": _l("Digital transformation"),
+    "cybersecurity": _l("Cybersecurity"),
+}
+
+ROLES = {
+    "applicant": _l("Startup"),
+    "reviewer": _l("Reviewer"),
+    "manager": _l("Programme manager"),
+    "auditor": _l("Auditor"),
+    "admin": _l("Administrator"),
+    "system": _l("System"),
+}

@@ -1,0 +1,28 @@
+"""The data model. Import models from here."""
+
+from grants.models.accounts import ApiToken, RoleGrant, User
+from grants.models.applications import Application
+from grants.models.audit import AuditEvent, AuditHead
+from grants.models.enums import FIELDS, Role, Stage
+from grants.models.organizations import Membership, Organization, Project
+from grants.models.programmes import Call, Programme, ProgrammeTarget
+from grants.models.types import utcnow
+
+__all__ = [
+    "FIELDS",
+    "ApiToken",
+    "Application",
+    "AuditEvent",
+    "AuditHead",
+    "Call",
+    "Membership",
+    "Organization",
+    "Programme",
+    "ProgrammeTarget",
+    "Project",
+    "Role",
+    "RoleGrant",
+    "Stage",
+    "User",
+    "utcnow",
+]

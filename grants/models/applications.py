@@ -1,0 +1,51 @@
+"""An application: one project's bid in one call."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants.extensions import db
+from grants.models.organizations import Project
+from grants.models.programmes import Call
+from grants.models.types import UTCDateTime, utcnow
+
+
+class Application(db.Model):
+    __tablename__ = "application"
+    __table_args__ = (
+        UniqueConstraint("project_id", "call_id"),
+        CheckConstraint("requested_amount >= 0", name="requested_not_negative"),
+        CheckConstraint("awarded_amount >= 0", name="awarded_not_negative"),
+        Index("ix_application_call_id_state", "call_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id"))
+    state: Mapped[str] = mapped_column(String(32), default="draft")
+    # Bumped by every change; a writer that read an older version gets a conflict.
+    version: Mapped[int] = mapped_column(default=1)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    requested_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    awarded_amount: Mapped[int | None] = mapped_column(BigInteger)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revision_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    project: Mapped[Project] = relationship()
+    call: Mapped[Call] = relationship()
+
+    @property
+    def stage(self) -> str:
+        return self.call.stage

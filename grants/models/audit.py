@@ -1,0 +1,75 @@
+"""The append-only, hash-chained audit log."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DDL, JSON, BigInteger, ForeignKey, Index, String, Text, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants.extensions import db
+from grants.models.types import UTCDateTime
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        Index("ix_audit_event_entity", "entity_type", "entity_id", "seq"),
+        Index("ix_audit_event_actor_id_seq", "actor_id", "seq"),
+    )
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    actor_role: Mapped[str | None] = mapped_column(String(32))
+    entity_type: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int]
+    action: Mapped[str] = mapped_column(String(64))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str | None] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    actor: Mapped["User | None"] = relationship()  # noqa: F821
+
+
+class AuditHead(db.Model):
+    """One row: the last sequence number and hash. Locking it serialises appends to the chain."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+# On PostgreSQL the audit table refuses UPDATE and DELETE, whoever asks.
+# The migration creates the same function and trigger; keep the two in step.
+AUDIT_GUARD_FUNCTION = """
+CREATE OR REPLACE FUNCTION audit_event_is_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_event is append-only: % refused', TG_OP;
+END;
+$$ LANGUAGE plpgsql
+"""
+AUDIT_GUARD_TRIGGER = """
+CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event
+FOR EACH ROW EXECUTE FUNCTION audit_event_is_append_only()
+"""
+
+event.listen(
+    AuditEvent.__table__,
+    "after_create",
+    DDL(AUDIT_GUARD_FUNCTION).execute_if(dialect="postgresql"),
+)
+event.listen(
+    AuditEvent.__table__,
+    "after_create",
+    DDL(AUDIT_GUARD_TRIGGER).execute_if(dialect="postgresql"),
+)
+
+# The chain starts from one head row; the migration inserts the same row.
+AUDIT_HEAD_SEED = "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '" + "0" * 64 + "')"
+event.listen(AuditHead.__table__, "after_create", DDL(AUDIT_HEAD_SEED))

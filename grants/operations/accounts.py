@@ -1,0 +1,147 @@
+"""Accounts: registration, staff users, role grants, passwords and API tokens."""
+
+import hashlib
+import secrets
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from grants import audit
+from grants.extensions import db
+from grants.models import ApiToken, Programme, Role, RoleGrant, User, utcnow
+from grants.operations.core import Validator, load, transaction
+from grants.operations.errors import Invalid, NotFound
+
+MIN_PASSWORD = 10
+TOKEN_PREFIX = "gr_"
+# The passwords of the demo accounts; refused everywhere unless the app is in demo mode.
+DEMO_PASSWORDS = frozenset({"demo-startup", "demo-reviewer", "demo-manager", "demo-manager-2",
+                            "demo-auditor", "demo-admin"})
+
+
+def _check_password(v: Validator, password: str | None, allow_demo: bool = False) -> None:
+    if password is None:
+        return
+    if len(password) < MIN_PASSWORD:
+        v.fail("password", _("At least %(n)d characters.", n=MIN_PASSWORD))
+    elif password in DEMO_PASSWORDS and not (allow_demo or current_app.config.get("DEMO_MODE")):
+        v.fail("password", _("Demo passwords are only allowed in demo mode."))
+
+
+def _new_user(v: Validator, email: str | None, name: str | None, password: str | None,
+              allow_demo_password: bool = False) -> User:
+    if email and ("@" not in email or " " in email):
+        v.fail("email", _("Not a valid email address."))
+    if email and db.session.scalar(select(User.id).where(User.email == email.lower())):
+        v.fail("email", _("An account with this email exists."))
+    _check_password(v, password, allow_demo_password)
+    v.check()
+    user = User(email=email.lower(), name=name, password_hash=generate_password_hash(password))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _grant(user: User, role: Role, programme_id: int | None, actor: User | None) -> None:
+    user.grants.append(RoleGrant(role=role.value, programme_id=programme_id))
+    audit.record(
+        actor=actor, role="system" if actor is None else Role.APPLICANT.value, entity_type="user",
+        entity_id=user.id, action="grant_role",
+        payload={"role": role.value, "programme_id": programme_id},
+    )
+
+
+def register(data: Any, locale: str | None = None) -> User:
+    """A startup signs up: an account with the applicant role."""
+    v = Validator(data)
+    email = v.text("email", max_length=254)
+    name = v.text("name", max_length=200)
+    password = v.text("password", max_length=200)
+    with transaction():
+        user = _new_user(v, email, name, password)
+        user.locale = locale
+        audit.record(actor=user, role=Role.APPLICANT.value, entity_type="user",
+                     entity_id=user.id, action="register", payload={"email": user.email})
+        _grant(user, Role.APPLICANT, None, user)
+    return user
+
+
+def create_user(email: str, name: str, password: str, role: str,
+                programme_id: int | None = None, *, allow_demo_password: bool = False) -> User:
+    """A staff (or any) account, from the command line; the demo seed may use demo passwords."""
+    v = Validator({"email": email, "name": name, "password": password})
+    v.text("email", max_length=254)
+    v.text("name", max_length=200)
+    if role not in {r.value for r in Role}:
+        v.fail("role", _("Must be one of: %(choices)s.", choices=", ".join(r.value for r in Role)))
+    with transaction():
+        if programme_id is not None and db.session.get(Programme, programme_id) is None:
+            v.fail("programme", _("No such programme."))
+        user = _new_user(v, email, name, password, allow_demo_password)
+        _grant(user, Role(role), programme_id, None)
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None."""
+    user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+        return None
+    if password in DEMO_PASSWORDS and not current_app.config.get("DEMO_MODE"):
+        return None
+    return user
+
+
+def set_locale(user: User, locale: str) -> None:
+    with transaction():
+        user.locale = locale
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(user: User, name: str = "token") -> str:
+    """A new personal access token; the plain token is returned once and never stored."""
+    v = Validator({"name": name})
+    name = v.text("name", max_length=100)
+    v.check()
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction():
+        row = ApiToken(user_id=user.id, name=name, token_hash=_token_hash(token),
+                       prefix=token[:10])
+        db.session.add(row)
+        db.session.flush()
+        audit.record(actor=user, role=None, entity_type="api_token", entity_id=row.id,
+                     action="create", payload={"name": name, "prefix": row.prefix})
+    return token
+
+
+def revoke_token(user: User, token_id: Any) -> None:
+    with transaction():
+        row = load(ApiToken, token_id)
+        if row.user_id != user.id:
+            raise NotFound(_("Not found."))
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+            audit.record(actor=user, role=None, entity_type="api_token", entity_id=row.id,
+                         action="revoke", payload={"prefix": row.prefix})
+
+
+def user_for_token(token: str) -> User | None:
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    return row.user
+
+
+def user_by_email(email: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise Invalid(_("No account with this email."), {"email": _("No account with this email.")})
+    return user

@@ -1,0 +1,163 @@
+"""Programmes and calls: read them, open a new call."""
+
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from grants import audit, permissions
+from grants.extensions import db
+from grants.models import Application, Call, Programme, Stage, User, utcnow
+from grants.operations.core import Validator, load, transaction
+from grants.operations.errors import Forbidden
+from workflow import default_registry
+
+# The city's defaults per stage (Resolution 20/2023/NQ-HĐND): cap in VND and months of support.
+STAGE_CAPS = {
+    Stage.PRE_INCUBATION: 40_000_000,
+    Stage.INCUBATION: 80_000_000,
+    Stage.ACCELERATION: 400_000_000,
+}
+
+
+def _rubric(v: Validator, rubric: Any) -> dict[str, Any] | None:
+    if not isinstance(rubric, dict):
+        v.fail("rubric", _("Must be an object with pass_threshold and criteria."))
+        return None
+    rv = Validator(rubric)
+    threshold = rv.integer("pass_threshold", maximum=100)
+    criteria = rubric.get("criteria")
+    clean = []
+    if not isinstance(criteria, list) or not criteria:
+        rv.fail("criteria", _("At least one criterion is required."))
+    else:
+        keys = set()
+        for index, criterion in enumerate(criteria):
+            if not isinstance(criterion, dict):
+                rv.fail(f"criteria.{index}", _("Must be an object."))
+                continue
+            cv = Validator(criterion)
+            item = {
+                "key": cv.text("key", max_length=40),
+                "name": cv.text("name", max_length=200),
+                "weight": cv.integer("weight", minimum=1, maximum=100),
+                "max_score": cv.integer("max_score", minimum=1, maximum=100),
+            }
+            if item["key"] in keys:
+                cv.fail("key", _("Duplicate criterion key."))
+            keys.add(item["key"])
+            for name, message in cv.errors.items():
+                rv.fail(f"criteria.{index}.{name}", message)
+            clean.append(item)
+    for name, message in rv.errors.items():
+        v.fail(f"rubric.{name}", message)
+    return {"pass_threshold": threshold, "criteria": clean}
+
+
+def _strings(v: Validator, name: str, value: Any) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(s, str) and s.strip() for s in value):
+        v.fail(name, _("Must be a list of names."))
+        return []
+    return [s.strip() for s in value]
+
+
+def _questions(v: Validator, value: Any) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        v.fail("questions", _("Must be a list of questions."))
+        return []
+    clean = []
+    for index, question in enumerate(value):
+        qv = Validator(question) if isinstance(question, dict) else None
+        if qv is None:
+            v.fail(f"questions.{index}", _("Must be an object."))
+            continue
+        clean.append({"key": qv.text("key", max_length=40), "label": qv.text("label"),
+                      "required": qv.boolean("required", True)})
+        for name, message in qv.errors.items():
+            v.fail(f"questions.{index}.{name}", message)
+    return clean
+
+
+def create_call(actor: User | None, data: Any) -> Call:
+    """Open a call; it pins the latest version of its stage's workflow."""
+    v = Validator(data)
+    programme_id = v.integer("programme_id", minimum=1, maximum=2**62)
+    stage = v.choice("stage", [s.value for s in Stage])
+    title = v.text("title")
+    opens_at, closes_at = v.moment("opens_at"), v.moment("closes_at")
+    if opens_at and closes_at and closes_at <= opens_at:
+        v.fail("closes_at", _("Must be after the opening."))
+    budget = v.integer("budget")
+    cap = v.integer("cap_per_project", required=False,
+                    default=STAGE_CAPS.get(stage) if stage else None)
+    if budget is not None and cap is not None and cap > budget:
+        v.fail("cap_per_project", _("Must not be more than the budget."))
+    quorum = v.integer("review_quorum", required=False, minimum=1, maximum=50, default=3)
+    limit = v.integer("disagreement_limit", required=False, maximum=100, default=30)
+    blind = v.boolean("blind_review")
+    documents = _strings(v, "required_documents", data.get("required_documents"))
+    questions = _questions(v, data.get("questions"))
+    rubric = _rubric(v, data.get("rubric"))
+    if actor is not None and programme_id and not permissions.can_create_call(actor, programme_id):
+        raise Forbidden(_("Only a manager of this programme can open calls."))
+    with transaction():
+        if programme_id and db.session.get(Programme, programme_id) is None:
+            v.fail("programme_id", _("No such programme."))
+        v.check()
+        definition = default_registry().latest(stage)
+        call = Call(
+            programme_id=programme_id, stage=stage, title=title, opens_at=opens_at,
+            closes_at=closes_at, budget=budget, cap_per_project=cap, rubric=rubric,
+            questions=questions, required_documents=documents, review_quorum=quorum,
+            disagreement_limit=limit, blind_review=blind, workflow_name=definition.name,
+            workflow_version=definition.version,
+        )
+        db.session.add(call)
+        db.session.flush()
+        audit.record(
+            actor=actor, role="manager" if actor else "system", entity_type="call",
+            entity_id=call.id, action="create",
+            payload={"programme_id": programme_id, "stage": stage, "title": title,
+                     "opens_at": opens_at, "closes_at": closes_at, "budget": budget,
+                     "cap_per_project": cap, "workflow": [definition.name, definition.version]},
+        )
+    return call
+
+
+def list_calls(*, stage: str | None = None, open_only: bool = False) -> list[Call]:
+    query = select(Call).order_by(Call.closes_at.desc(), Call.id)
+    if stage:
+        query = query.where(Call.stage == stage)
+    if open_only:
+        now = utcnow()
+        query = query.where(Call.opens_at <= now, Call.closes_at > now)
+    return list(db.session.scalars(query))
+
+
+def get_call(call_id: Any) -> Call:
+    return load(Call, call_id)
+
+
+def list_programmes() -> list[Programme]:
+    return list(db.session.scalars(select(Programme).order_by(Programme.starts_on)))
+
+
+def get_programme(programme_id: Any) -> Programme:
+    return load(Programme, programme_id)
+
+
+def state_counts(call_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per call, how many applications are in each state (one query)."""
+    counts: dict[int, dict[str, int]] = {cid: {} for cid in call_ids}
+    rows = db.session.execute(
+        select(Application.call_id, Application.state, func.count())
+        .where(Application.call_id.in_(call_ids))
+        .group_by(Application.call_id, Application.state)
+    )
+    for call_id, state, count in rows:
+        counts[call_id][state] = count
+    return counts

@@ -1,0 +1,63 @@
+"""Startups: create one (its creator becomes its owner) and read it."""
+
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from grants import audit, permissions
+from grants.extensions import db
+from grants.models import FIELDS, Membership, Organization, User, utcnow
+from grants.operations.core import Validator, load, transaction
+from grants.operations.errors import Forbidden, NotFound
+
+MAX_AGE_YEARS = 5
+
+
+def create_organization(actor: User, data: Any) -> Organization:
+    v = Validator(data)
+    name = v.text("name", max_length=200)
+    registration_number = v.text("registration_number", required=False, max_length=50)
+    founded_on = v.day("founded_on", required=False)
+    field = v.choice("field", FIELDS)
+    if founded_on and founded_on > utcnow().date():
+        v.fail("founded_on", _("Must not be in the future."))
+    if not permissions.can_apply(actor):
+        raise Forbidden(_("Only startup accounts can register an organization."))
+    with transaction():
+        if registration_number and db.session.scalar(
+            select(Organization.id).where(Organization.registration_number == registration_number)
+        ):
+            v.fail("registration_number", _("An organization with this number is registered."))
+        v.check()
+        organization = Organization(
+            name=name, registration_number=registration_number, founded_on=founded_on, field=field
+        )
+        organization.members.append(Membership(user_id=actor.id, role="owner"))
+        db.session.add(organization)
+        db.session.flush()
+        audit.record(
+            actor=actor, role="applicant", entity_type="organization", entity_id=organization.id,
+            action="create",
+            payload={"name": name, "registration_number": registration_number,
+                     "founded_on": founded_on, "field": field},
+        )
+    return organization
+
+
+def get_organization(actor: User, organization_id: Any) -> Organization:
+    organization = load(Organization, organization_id)
+    if not permissions.can_view_organization(actor, organization.id):
+        raise NotFound(_("Not found."))
+    return organization
+
+
+def my_organizations(actor: User) -> list[Organization]:
+    return list(
+        db.session.scalars(
+            select(Organization)
+            .join(Membership)
+            .where(Membership.user_id == actor.id)
+            .order_by(Organization.name)
+        )
+    )

@@ -1,0 +1,87 @@
+"""Who may see and do what. Each predicate is `can_<verb>(user, thing)`.
+
+Roles are granted per programme or globally (RoleGrant.programme_id NULL). "applicant" on an
+application is not a grant: it is membership of the organization that owns the project.
+"""
+
+from sqlalchemy import ColumnElement, false, or_, select
+
+from grants.extensions import db
+from grants.models import Application, Call, Membership, Project, Role, User
+
+STAFF_ROLES = (Role.MANAGER, Role.AUDITOR, Role.ADMIN)
+
+
+def organization_ids(user: User) -> set[int]:
+    return set(
+        db.session.scalars(select(Membership.organization_id).where(Membership.user_id == user.id))
+    )
+
+
+def is_member(user: User, organization_id: int) -> bool:
+    return (
+        db.session.get(Membership, {"organization_id": organization_id, "user_id": user.id})
+        is not None
+    )
+
+
+def roles_on_application(user: User, application: Application,
+                         org_ids: set[int] | None = None) -> set[str]:
+    """The roles the user holds on this application; pass `org_ids` (organization_ids(user))
+    when asking for many applications, to save a query each."""
+    roles = {
+        role.value for role in STAFF_ROLES if user.has_role(role, application.call.programme_id)
+    }
+    organization_id = application.project.organization_id
+    if (organization_id in org_ids) if org_ids is not None else is_member(user, organization_id):
+        roles.add(Role.APPLICANT.value)
+    return roles
+
+
+def can_view_application(user: User, application: Application) -> bool:
+    return bool(roles_on_application(user, application))
+
+
+def can_edit_application(user: User, application: Application) -> bool:
+    return application.state in ("draft", "changes_requested") and is_member(
+        user, application.project.organization_id
+    )
+
+
+def can_apply(user: User) -> bool:
+    return user.has_role(Role.APPLICANT)
+
+
+def can_manage_call(user: User, call: Call) -> bool:
+    return user.has_role(Role.MANAGER, call.programme_id)
+
+
+def can_create_call(user: User, programme_id: int) -> bool:
+    return user.has_role(Role.MANAGER, programme_id) or user.has_role(Role.ADMIN, programme_id)
+
+
+def can_view_organization(user: User, organization_id: int) -> bool:
+    return is_member(user, organization_id) or any(
+        g.role in STAFF_ROLES for g in user.grants
+    )
+
+
+def managed_programme_ids(user: User) -> set[int | None]:
+    """Programme ids where the user is staff; None in the set means every programme."""
+    return {g.programme_id for g in user.grants if g.role in STAFF_ROLES}
+
+
+def visible_applications(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on Application (joined to Call) for what the user may see."""
+    staff = managed_programme_ids(user)
+    if None in staff:
+        return Application.id.is_not(None)
+    member_projects = (
+        select(Project.id)
+        .join(Membership, Membership.organization_id == Project.organization_id)
+        .where(Membership.user_id == user.id)
+    )
+    clauses = [Application.project_id.in_(member_projects)]
+    if staff:
+        clauses.append(Call.programme_id.in_(staff))
+    return or_(*clauses) if clauses else false()

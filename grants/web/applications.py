@@ -1,0 +1,60 @@
+"""One application's page, seen by its applicant and by staff, and its action buttons."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from grants import permissions
+from grants.labels import ACTIONS
+from grants.operations import Invalid, OperationError, applications, history, workflow
+from grants.web.forms import EmptyForm
+
+bp = Blueprint("applications", __name__)
+
+
+def _render(application, status: int = 200, errors=None, problems=None, values=None):
+    definition = workflow.definition_of(application)
+    return render_template(
+        "applications/detail.html",
+        application=application,
+        actions=[definition.action(name)
+                 for name in workflow.allowed_actions(current_user, application)],
+        can_edit=permissions.can_edit_application(current_user, application),
+        events=history.of_application(current_user, application.id),
+        errors=errors or {},
+        problems=problems or [],
+        values=values or {},
+        form=EmptyForm(),
+    ), status
+
+
+@bp.get("/applications/<int:application_id>")
+@login_required
+def detail(application_id: int):
+    return _render(applications.get_application(current_user, application_id))
+
+
+@bp.post("/applications/<int:application_id>/actions/<action>")
+@login_required
+def act(application_id: int, action: str):
+    if not EmptyForm().validate_on_submit():
+        flash(_("The form expired. Please try again."), "error")
+        return redirect(url_for("applications.detail", application_id=application_id))
+    data = {k: v for k, v in request.form.items() if k not in ("csrf_token", "version")}
+    version = request.form.get("version", "")
+    data["version"] = int(version) if version.isdigit() else None
+    try:
+        workflow.act(current_user, application_id, action, data)
+    except Invalid as error:
+        application = applications.get_application(current_user, application_id)
+        flash(error.detail, "error")
+        return _render(application, 422, error.errors, error.problems, {action: data})
+    except OperationError as error:
+        if error.status == 404:
+            raise
+        flash(error.detail, "error")
+        application = applications.get_application(current_user, application_id)
+        return _render(application, error.status)
+    flash(_("Done: %(action)s.", action=ACTIONS.get(action, action)), "success")
+    return redirect(url_for("applications.detail", application_id=application_id))
+

@@ -1,0 +1,133 @@
+"""The startup's pages: dashboard, organization, drafting an application."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from grants import permissions
+from grants.operations import Conflict, Invalid, applications, calls, organizations
+from grants.web.forms import OrganizationForm, application_form
+
+bp = Blueprint("apply", __name__)
+
+
+@bp.get("/my")
+@login_required
+def dashboard():
+    return render_template(
+        "apply/dashboard.html",
+        organizations=organizations.my_organizations(current_user),
+        applications=applications.list_applications(current_user, limit=200),
+        open_calls=calls.list_calls(open_only=True),
+        can_apply=permissions.can_apply(current_user),
+    )
+
+
+def _show_errors(form, error: Invalid, prefix: str = "") -> None:
+    """Put an operation's field errors next to the fields; the rest goes to the top."""
+    for name, message in error.errors.items():
+        field = getattr(form, name.removeprefix(prefix).replace("answers.", "answer_"), None)
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            flash(f"{name}: {message}", "error")
+    flash(error.detail, "error")
+
+
+@bp.route("/organizations/new", methods=["GET", "POST"])
+@login_required
+def new_organization():
+    form = OrganizationForm()
+    status = 200
+    if form.validate_on_submit():
+        data = {k: form.data[k] for k in ("name", "registration_number", "founded_on", "field")}
+        try:
+            organizations.create_organization(current_user, data)
+        except Invalid as error:
+            _show_errors(form, error)
+            status = 422
+        else:
+            flash(_("The organization is registered."), "success")
+            return redirect(request.args.get("next") or url_for("apply.dashboard"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("apply/organization_form.html", form=form), status
+
+
+def _application_data(form, questions) -> dict:
+    return {
+        "project": {
+            "title": form.title.data,
+            "summary": form.summary.data or "",
+            "field": form.field.data,
+            "organization_id": form.organization_id.data,
+        },
+        "answers": {q["key"]: getattr(form, f"answer_{q['key']}").data or "" for q in questions},
+        "requested_amount": form.requested_amount.data or 0,
+    }
+
+
+@bp.route("/calls/<int:call_id>/apply", methods=["GET", "POST"])
+@login_required
+def new_application(call_id: int):
+    call = calls.get_call(call_id)
+    mine = organizations.my_organizations(current_user)
+    if not mine:
+        flash(_("Register your startup first."), "info")
+        return redirect(url_for("apply.new_organization", next=request.path))
+    form = application_form(call.questions)
+    form.organization_id.choices = [(o.id, o.name) for o in mine]
+    status = 200
+    if form.validate_on_submit():
+        data = _application_data(form, call.questions) | {"call_id": call.id}
+        try:
+            application = applications.create_application(current_user, data)
+        except Invalid as error:
+            _show_errors(form, error, "project.")
+            status = 422
+        else:
+            flash(_("Your draft is saved. Submit it when it is complete."), "success")
+            return redirect(url_for("applications.detail", application_id=application.id))
+    elif form.is_submitted():
+        status = 422
+    return render_template("apply/application_form.html", form=form, call=call), status
+
+
+@bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_application(application_id: int):
+    application = applications.get_application(current_user, application_id)
+    call = application.call
+    form = application_form(call.questions)
+    form.organization_id.choices = [(application.project.organization_id,
+                                     application.project.organization.name)]
+    status = 200
+    if request.method == "GET":
+        form.organization_id.data = application.project.organization_id
+        form.title.data = application.project.title
+        form.summary.data = application.project.summary
+        form.field.data = application.project.field
+        form.requested_amount.data = application.requested_amount
+        form.version.data = application.version
+        for q in call.questions:
+            getattr(form, f"answer_{q['key']}").data = application.answers.get(q["key"], "")
+    elif form.validate_on_submit():
+        data = _application_data(form, call.questions)
+        data["project"].pop("organization_id")
+        version = form.version.data
+        data["version"] = int(version) if version and version.isdigit() else None
+        try:
+            applications.update_application(current_user, application.id, data)
+        except Invalid as error:
+            _show_errors(form, error, "project.")
+            status = 422
+        except Conflict as error:
+            flash(error.detail, "error")
+            status = 409
+        else:
+            flash(_("Your changes are saved."), "success")
+            return redirect(url_for("applications.detail", application_id=application.id))
+    else:
+        status = 422
+    return render_template("apply/application_form.html", form=form, call=call,
+                           application=application), status

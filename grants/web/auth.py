@@ -1,0 +1,87 @@
+"""Sign up, log in and out, the profile page with language and API tokens."""
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from grants.extensions import db
+from grants.models import ApiToken
+from grants.operations import Invalid, accounts
+from grants.web.forms import EmptyForm, LoginForm, RegisterForm, TokenForm
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(default: str) -> str:
+    target = request.args.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            session.clear()
+            login_user(user)
+            return redirect(_safe_next(url_for("apply.dashboard")))
+        flash(_("Wrong email or password."), "error")
+        status = 401
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    if EmptyForm().validate_on_submit():
+        logout_user()
+        session.clear()
+    return redirect(url_for("public.index"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    form = RegisterForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.register(
+                {"email": form.email.data, "name": form.name.data, "password": form.password.data},
+                locale=session.get("locale"),
+            )
+        except Invalid as error:
+            for name, message in error.errors.items():
+                getattr(form, name).errors.append(message)
+            status = 422
+        else:
+            login_user(user)
+            flash(_("Welcome! Register your startup to apply."), "success")
+            return redirect(url_for("apply.dashboard"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        new_token = accounts.create_token(current_user, form.name.data)
+        form.name.data = ""
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
+    ).all()
+    return render_template("auth/profile.html", form=form, tokens=tokens, new_token=new_token)
+
+
+@bp.post("/profile/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    if EmptyForm().validate_on_submit():
+        accounts.revoke_token(current_user, token_id)
+        flash(_("The token is revoked."), "success")
+    return redirect(url_for("auth.profile"))

@@ -1,0 +1,43 @@
+"""The programme manager's pages: the calls and each call's queue of applications."""
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user, login_required
+
+from grants import permissions
+from grants.models import Role
+from grants.operations import applications, calls
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+PAGE = 50
+
+
+@bp.before_request
+@login_required
+def _staff_only():
+    if not any(g.role in (Role.MANAGER, Role.AUDITOR, Role.ADMIN) for g in current_user.grants):
+        abort(403)
+
+
+@bp.get("/calls")
+def call_list():
+    managed = permissions.managed_programme_ids(current_user)
+    rows = [c for c in calls.list_calls() if None in managed or c.programme_id in managed]
+    return render_template("manage/calls.html", calls=rows,
+                           counts=calls.state_counts([c.id for c in rows]))
+
+
+@bp.get("/calls/<int:call_id>")
+def queue(call_id: int):
+    call = calls.get_call(call_id)
+    managed = permissions.managed_programme_ids(current_user)
+    if None not in managed and call.programme_id not in managed:
+        abort(404)
+    state = request.args.get("state") or None
+    before = request.args.get("before", type=int)
+    rows = applications.list_applications(current_user, call_id=call.id, state=state,
+                                          after_id=before, limit=PAGE + 1)
+    more = len(rows) > PAGE
+    rows = rows[:PAGE]
+    return render_template("manage/queue.html", call=call, applications=rows, state=state,
+                           next_before=rows[-1].id if more else None,
+                           counts=calls.state_counts([call.id])[call.id])

@@ -1,0 +1,27 @@
+"""Pages anyone can read: the home page with the open calls."""
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from grants.config import LANGUAGES
+from grants.operations import accounts, calls
+from grants.web.forms import EmptyForm
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+def index():
+    return render_template("public/index.html", calls=calls.list_calls(open_only=True))
+
+
+@bp.post("/language/<code>")
+def language(code: str):
+    form = EmptyForm()
+    if form.validate_on_submit() and code in LANGUAGES:
+        session["locale"] = code
+        if current_user.is_authenticated:
+            accounts.set_locale(current_user, code)
+    target = request.form.get("next", "")
+    return redirect(target if target.startswith("/") and not target.startswith("//")
+                    else url_for("public.index"))
