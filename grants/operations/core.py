@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from grants.config import TIMEZONE
 from grants.extensions import db
-from grants.operations.errors import Invalid, NotFound
+from grants.operations.errors import Conflict, Invalid, NotFound
 
 T = TypeVar("T")
 LOCAL = ZoneInfo(TIMEZONE)
@@ -20,10 +21,18 @@ MAX_MONEY = 10**15  # one quadrillion đồng: far above any programme budget
 
 @contextmanager
 def transaction() -> Iterator[None]:
-    """Commit what the block did, or roll all of it back."""
+    """Commit what the block did, or roll all of it back.
+
+    SQLite lets one writer in at a time; a writer it turns away is told so as a conflict.
+    """
     try:
         yield
         db.session.commit()
+    except OperationalError as error:
+        db.session.rollback()
+        if "database is locked" in str(error):
+            raise Conflict(_("Someone else is saving at this moment. Please try again.")) from None
+        raise
     except BaseException:
         db.session.rollback()
         raise

@@ -1,7 +1,7 @@
 """The server-rendered pages: one blueprint per area, shared helpers for templates."""
 
 from flask import Flask, render_template
-from flask_babel import format_datetime, format_decimal
+from flask_babel import format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 
 from grants import labels
@@ -29,6 +29,7 @@ def register_web(app: Flask) -> None:
     def _helpers() -> dict:
         return {
             "labels": labels,
+            "locale": str(get_locale()),
             "languages": LANGUAGES,
             "money": lambda n: "—" if n is None else format_decimal(n) + " ₫",
             "when": lambda d: "—" if d is None else format_datetime(d, "short"),

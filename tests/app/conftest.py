@@ -1,0 +1,190 @@
+"""Fixtures for the app tests: one database per run (SQLite, or PostgreSQL when
+GRANTS_TEST_DATABASE_URL is set), emptied after every test, and `create_*` factories."""
+
+import itertools
+import os
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from grants import create_app
+from grants.extensions import db
+from grants.models import Programme, Role, utcnow
+from grants.operations import accounts, applications, calls, organizations
+
+PASSWORD = "correct horse battery"
+_numbers = itertools.count(1)
+
+CRITERIA = [
+    {"key": "innovation", "name": "Innovation", "weight": 50, "max_score": 10},
+    {"key": "market", "name": "Market", "weight": 50, "max_score": 10},
+]
+QUESTIONS = [
+    {"key": "problem", "label": "Problem", "required": True},
+    {"key": "plan", "label": "Plan", "required": False},
+]
+
+
+def database_url(tmp_path_factory) -> str:
+    return os.environ.get("GRANTS_TEST_DATABASE_URL") or (
+        "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+    )
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
+        "WTF_CSRF_ENABLED": False,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 25, "max_overflow": 5}
+        if os.environ.get("GRANTS_TEST_DATABASE_URL") else {},
+    })
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        db.create_all()
+    return app
+
+
+def empty_database() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as connection:
+        if db.engine.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{t}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f'DELETE FROM "{table}"'))
+        connection.execute(text(
+            "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '" + "0" * 64 + "')"))
+
+
+@pytest.fixture(autouse=True)
+def _context(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+        empty_database()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- factories -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def create_user():
+    def create(role: str = "applicant", programme: Programme | None = None, **kw):
+        n = next(_numbers)
+        return accounts.create_user(
+            kw.get("email", f"{role}{n}@example.org"), kw.get("name", f"{role.title()} {n}"),
+            kw.get("password", PASSWORD), role, programme.id if programme else None,
+        )
+
+    return create
+
+
+@pytest.fixture
+def create_programme():
+    def create(title: str | None = None) -> Programme:
+        programme = Programme(title=title or f"Programme {next(_numbers)}",
+                              starts_on=date(2024, 1, 1), ends_on=date(2028, 12, 31))
+        db.session.add(programme)
+        db.session.commit()
+        return programme
+
+    return create
+
+
+@pytest.fixture
+def create_call(create_programme):
+    def create(programme: Programme | None = None, stage: str = "pre_incubation",
+               opens_in: timedelta = timedelta(days=-1), closes_in: timedelta = timedelta(days=30),
+               **overrides):
+        programme = programme or create_programme()
+        now = utcnow()
+        data = {
+            "programme_id": programme.id, "stage": stage, "title": f"Call {next(_numbers)}",
+            "opens_at": (now + opens_in).isoformat(), "closes_at": (now + closes_in).isoformat(),
+            "budget": 1_000_000_000, "cap_per_project": 40_000_000, "review_quorum": 2,
+            "questions": QUESTIONS, "rubric": {"pass_threshold": 60, "criteria": CRITERIA},
+        } | overrides
+        return calls.create_call(None, data)
+
+    return create
+
+
+@pytest.fixture
+def create_organization():
+    def create(user, **kw):
+        n = next(_numbers)
+        return organizations.create_organization(user, {
+            "name": kw.get("name", f"Startup {n}"), "field": kw.get("field", "fintech"),
+            "registration_number": kw.get("registration_number", f"03{n:08d}"),
+            "founded_on": kw.get("founded_on", "2023-05-01"),
+        })
+
+    return create
+
+
+@pytest.fixture
+def create_application(create_organization):
+    def create(user, call, organization=None, complete: bool = True, **kw):
+        organization = organization or create_organization(user)
+        return applications.create_application(user, {
+            "call_id": call.id,
+            "project": {"title": kw.get("title", "Smart irrigation"),
+                        "summary": "Sensors for Mekong farms" if complete else "",
+                        "field": "hitech_agriculture", "organization_id": organization.id},
+            "answers": {"problem": "Water waste"} if complete else {},
+            "requested_amount": kw.get("requested_amount", 30_000_000),
+        })
+
+    return create
+
+
+@pytest.fixture
+def login(client):
+    def log_in(user, password: str = PASSWORD):
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.text
+        return client
+
+    return log_in
+
+
+@pytest.fixture
+def api(app):
+    """api(user) -> a client whose requests carry the user's bearer token."""
+
+    class ApiClient:
+        def __init__(self, token: str):
+            self.client = app.test_client()
+            self.headers = {"Authorization": f"Bearer {token}"}
+
+        def __getattr__(self, method):
+            def call(path, **kw):
+                headers = self.headers | kw.pop("headers", {})
+                return getattr(self.client, method)("/api/v1" + path, headers=headers, **kw)
+
+            return call
+
+    def make(user):
+        return ApiClient(accounts.create_token(user, "test"))
+
+    return make
+
+
+@pytest.fixture
+def manager_of(create_user):
+    def make(call):
+        return create_user(Role.MANAGER.value, call.programme)
+
+    return make

@@ -1,0 +1,38 @@
+"""The first vertical slice, through the pages: a startup drafts and submits, a manager finds it."""
+
+from grants.models import Application
+
+
+def test_startup_submits_and_manager_sees_it_with_history(
+    client, login, create_user, create_call, create_organization, manager_of
+):
+    call = create_call()
+    startup = create_user("applicant")
+    organization = create_organization(startup)
+    login(startup)
+
+    response = client.post(f"/calls/{call.id}/apply", data={
+        "organization_id": organization.id, "title": "Cold chain for street food",
+        "summary": "Shared freezers", "field": "logistics", "requested_amount": "35000000",
+        "answer_problem": "Food spoils", "answer_plan": "",
+    })
+    assert response.status_code == 302, response.text
+    application = Application.query.one()
+    assert application.state == "draft"
+
+    page = client.get(f"/applications/{application.id}")
+    assert "Cold chain for street food" in page.text
+
+    response = client.post(f"/applications/{application.id}/actions/submit",
+                           data={"version": application.version})
+    assert response.status_code == 302, response.text
+
+    manager = manager_of(call)
+    client.post("/logout")
+    login(manager)
+    queue = client.get(f"/manage/calls/{call.id}")
+    assert "Cold chain for street food" in queue.text
+    detail = client.get(f"/applications/{application.id}")
+    assert detail.status_code == 200
+    history = detail.text[detail.text.index('id="history"'):]
+    assert history.count("<tr>") == 3  # header, created, submitted
