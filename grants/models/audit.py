@@ -62,7 +62,7 @@ FOR EACH ROW EXECUTE FUNCTION audit_event_is_append_only()
 event.listen(
     AuditEvent.__table__,
     "after_create",
-    DDL(AUDIT_GUARD_FUNCTION).execute_if(dialect="postgresql"),
+    DDL(AUDIT_GUARD_FUNCTION.replace("%", "%%")).execute_if(dialect="postgresql"),
 )
 event.listen(
     AuditEvent.__table__,
