@@ -45,8 +45,8 @@ class AuditHead(db.Model):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-# On PostgreSQL the audit table refuses UPDATE and DELETE, whoever asks.
-# The migration creates the same function and trigger; keep the two in step.
+# The audit table refuses UPDATE and DELETE, whoever asks: on PostgreSQL by a trigger function,
+# on SQLite by two triggers. The migration creates the same; keep the two in step.
 AUDIT_GUARD_FUNCTION = """
 CREATE OR REPLACE FUNCTION audit_event_is_append_only() RETURNS trigger AS $$
 BEGIN
@@ -69,6 +69,13 @@ event.listen(
     "after_create",
     DDL(AUDIT_GUARD_TRIGGER).execute_if(dialect="postgresql"),
 )
+SQLITE_GUARD_TRIGGERS = [
+    f"CREATE TRIGGER audit_event_no_{verb.lower()} BEFORE {verb} ON audit_event "
+    f"BEGIN SELECT RAISE(ABORT, 'audit_event is append-only: {verb} refused'); END"
+    for verb in ("UPDATE", "DELETE")
+]
+for trigger in SQLITE_GUARD_TRIGGERS:
+    event.listen(AuditEvent.__table__, "after_create", DDL(trigger).execute_if(dialect="sqlite"))
 
 # The chain starts from one head row; the migration inserts the same row.
 AUDIT_HEAD_SEED = "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '" + "0" * 64 + "')"

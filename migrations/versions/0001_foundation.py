@@ -20,6 +20,11 @@ AUDIT_GUARD_TRIGGER = """
 CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event
 FOR EACH ROW EXECUTE FUNCTION audit_event_is_append_only()
 """
+SQLITE_GUARD_TRIGGERS = [
+    f"CREATE TRIGGER audit_event_no_{verb.lower()} BEFORE {verb} ON audit_event "
+    f"BEGIN SELECT RAISE(ABORT, 'audit_event is append-only: {verb} refused'); END"
+    for verb in ("UPDATE", "DELETE")
+]
 
 
 # revision identifiers, used by Alembic.
@@ -211,6 +216,9 @@ def upgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.execute(AUDIT_GUARD_FUNCTION)
         op.execute(AUDIT_GUARD_TRIGGER)
+    else:
+        for statement in SQLITE_GUARD_TRIGGERS:
+            op.execute(statement)
 
 
 def downgrade():

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from grants import create_app
 from grants.extensions import db
 from grants.models import Programme, Role, utcnow
+from grants.models.audit import SQLITE_GUARD_TRIGGERS
 from grants.operations import accounts, applications, calls, organizations
 
 PASSWORD = "correct horse battery"
@@ -58,9 +59,11 @@ def empty_database() -> None:
         if db.engine.dialect.name == "postgresql":
             quoted = ", ".join(f'"{t}"' for t in tables)
             connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-        else:
+        else:  # the audit table refuses DELETE: lift its triggers while emptying it
+            connection.execute(text("DROP TRIGGER audit_event_no_delete"))
             for table in tables:
                 connection.execute(text(f'DELETE FROM "{table}"'))
+            connection.execute(text(SQLITE_GUARD_TRIGGERS[1]))
         connection.execute(text(
             "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '" + "0" * 64 + "')"))
 
