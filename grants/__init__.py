@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 
 from grants import config as configuration
-from grants.extensions import babel, csrf, db, login_manager, migrate
+from grants.extensions import babel, configure_sqlite, csrf, db, login_manager, migrate
 from grants.paths import MIGRATIONS, TEMPLATES, TRANSLATIONS
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -26,6 +26,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _secret_key(app)
 
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS), compare_type=True, render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -73,6 +76,8 @@ def _secret_key(app: Flask) -> None:
 
 def select_locale() -> str:
     """The language the user chose (account, then session), else Vietnamese."""
+    if not has_request_context():
+        return "vi"
     if current_user and current_user.is_authenticated and current_user.locale:
         return current_user.locale
     chosen = session.get("locale")

@@ -1,0 +1,59 @@
+"""Many people acting on one application at once: exactly one wins, one audit event exists."""
+
+import threading
+
+from sqlalchemy import func, select
+
+from grants.extensions import db
+from grants.models import Application, AuditEvent
+from grants.operations import OperationError, workflow
+
+THREADS = 20
+
+
+def test_twenty_threads_fire_conflicting_actions_at_one_application(
+    app, create_user, create_call, create_application
+):
+    call = create_call()
+    startup = create_user("applicant")
+    application = create_application(startup, call)
+    application_id, version, startup_id = application.id, application.version, startup.id
+    events_before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    db.session.commit()
+
+    barrier = threading.Barrier(THREADS)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def fire(action: str) -> None:
+        with app.app_context():
+            actor = db.session.get(type(startup), startup_id)
+            db.session.commit()  # hand the connection back before waiting
+            barrier.wait(timeout=30)
+            try:
+                workflow.act(actor, application_id, action, {"version": version})
+                result = "ok"
+            except OperationError as error:
+                result = str(error.status)
+            finally:
+                db.session.remove()
+            with lock:
+                outcomes.append(result)
+
+    # half submit, half withdraw: both valid from draft, only one may happen
+    threads = [threading.Thread(target=fire, args=("submit" if i % 2 else "withdraw",))
+               for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert outcomes.count("ok") == 1, outcomes
+    assert set(outcomes) == {"ok", "409"}, outcomes
+    db.session.expire_all()
+    stored = db.session.get(Application, application_id)
+    assert stored.version == version + 1
+    assert stored.state in ("submitted", "withdrawn")
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.seq > events_before)).all()
+    assert [(e.entity_id, e.to_state) for e in events] == [(application_id, stored.state)]
