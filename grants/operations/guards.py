@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask_babel import format_datetime
+from flask_babel import format_datetime, format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -66,7 +66,7 @@ def amount_within_cap(ctx: GuardContext) -> list[str]:
         return [_("The requested amount must be more than 0 VND.")]
     if amount > cap:
         return [_("The requested amount %(amount)s VND is over the cap of %(cap)s VND.",
-                  amount=f"{amount:,}", cap=f"{cap:,}")]
+                  amount=format_decimal(amount), cap=format_decimal(cap))]
     return []
 
 
@@ -90,7 +90,7 @@ def award_within_cap(ctx: GuardContext) -> list[str]:
         return [_("The award must be more than 0 VND.")]
     if amount > cap:
         return [_("The award %(amount)s VND is over the cap of %(cap)s VND.",
-                  amount=f"{amount:,}", cap=f"{cap:,}")]
+                  amount=format_decimal(amount), cap=format_decimal(cap))]
     return []
 
 
@@ -108,7 +108,7 @@ def award_within_budget(ctx: GuardContext) -> list[str]:
     remaining = budget - committed
     if ctx.payload["amount"] > remaining:
         return [_("The award is over the call's remaining budget of %(left)s VND.",
-                  left=f"{remaining:,}")]
+                  left=format_decimal(remaining))]
     return []
 
 

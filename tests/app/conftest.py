@@ -6,6 +6,7 @@ import os
 from datetime import date, timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import text
 
 from grants import create_app
@@ -74,6 +75,13 @@ def _context(app):
         yield
         db.session.remove()
         empty_database()
+
+
+@pytest.fixture
+def english():
+    """Messages of operations called outside a request, in English."""
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture
