@@ -1,0 +1,299 @@
+"""The JSON API: authentication, problem details, the slice's endpoints and the contract."""
+
+from datetime import timedelta
+
+import pytest
+
+from grants import create_app
+from grants.api.openapi import PATHS
+from grants.models import ApiToken, utcnow
+from grants.operations import accounts
+
+
+@pytest.fixture
+def startup_api(api, create_user, create_organization):
+    startup = create_user("applicant")
+    organization = create_organization(startup)
+    return api(startup), startup, organization
+
+
+def new_application(client, call, organization, **overrides):
+    body = {"call_id": call.id,
+            "project": {"title": "Dự án nông nghiệp thông minh", "summary": "Cảm biến độ ẩm",
+                        "field": "hitech_agriculture", "organization_id": organization.id},
+            "answers": {"problem": "Lãng phí nước"}, "requested_amount": 30_000_000} | overrides
+    return client.post("/applications", json=body)
+
+
+def assert_problem(response, status):
+    assert response.status_code == status, response.text
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    return body
+
+
+@pytest.mark.parametrize("header", [None, "Bearer nope", "Bearer gr_forged", "Basic abc"])
+def test_requests_without_a_valid_token_get_401(client, header):
+    headers = {"Authorization": header} if header else {}
+    body = assert_problem(client.get("/api/v1/me", headers=headers), 401)
+    assert "token" in body["detail"]
+
+
+def test_revoked_token_is_refused(client, create_user):
+    user = create_user("applicant")
+    token = accounts.create_token(user, "laptop")
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    accounts.revoke_token(user, ApiToken.query.filter_by(user_id=user.id).one().id)
+    assert_problem(client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}), 401)
+
+
+def test_me_lists_roles(api, create_user, create_programme):
+    programme = create_programme()
+    manager = create_user("manager", programme)
+    body = api(manager).get("/me").get_json()
+    assert body["email"] == manager.email
+    assert body["roles"] == [{"role": "manager", "programme_id": programme.id}]
+
+
+def test_draft_submit_and_history_through_the_api(startup_api, create_call):
+    client, _, organization = startup_api
+    call = create_call()
+    response = new_application(client, call, organization)
+    assert response.status_code == 201, response.text
+    created = response.get_json()
+    assert created["state"] == "draft" and created["version"] == 1
+    assert created["project"]["title"] == "Dự án nông nghiệp thông minh"
+    assert created["requested_amount"] == 30_000_000
+    assert created["allowed_actions"] == ["submit", "withdraw"]
+    assert response.headers["Location"].endswith(f"/api/v1/applications/{created['id']}")
+
+    moved = client.post(f"/applications/{created['id']}/actions/submit", json={"version": 1})
+    assert moved.get_json() == {"state": "submitted", "version": 2}
+
+    history = client.get(f"/applications/{created['id']}/history").get_json()
+    assert [e["action"] for e in history["items"]] == ["create", "submit"]
+    assert history["items"][1]["prev_hash"] == history["items"][0]["hash"]
+    assert history["next"] is None
+
+
+def test_action_errors_map_to_409_403_404_422(startup_api, create_call, manager_of, api,
+                                              create_user):
+    client, _, organization = startup_api
+    call = create_call()
+    app_id = new_application(client, call, organization).get_json()["id"]
+    assert_problem(client.post(f"/applications/{app_id}/actions/submit", json={"version": 9}),
+                   409)
+    manager = api(manager_of(call))
+    assert_problem(manager.post(f"/applications/{app_id}/actions/submit", json={"version": 1}),
+                   403)
+    stranger = api(create_user("applicant"))
+    assert_problem(stranger.get(f"/applications/{app_id}"), 404)
+    assert_problem(stranger.post(f"/applications/{app_id}/actions/submit",
+                                 json={"version": 1}), 404)
+    body = assert_problem(client.post(f"/applications/{app_id}/actions/submit", json={}), 422)
+    assert "version" in body["errors"]
+    client.post(f"/applications/{app_id}/actions/submit", json={"version": 1})
+    body = assert_problem(manager.post(f"/applications/{app_id}/actions/return_for_changes",
+                                       json={"version": 2}), 422)
+    assert set(body["errors"]) == {"reason", "revision_deadline"}
+    assert_problem(client.post(f"/applications/{app_id}/actions/submit", json={"version": 2}),
+                   409)
+
+
+def test_guard_failures_list_the_problems(startup_api, create_call):
+    client, _, organization = startup_api
+    call = create_call()
+    app_id = new_application(client, call, organization, answers={},
+                             requested_amount=90_000_000).get_json()["id"]
+    body = assert_problem(client.post(f"/applications/{app_id}/actions/submit",
+                                      json={"version": 1}), 422)
+    assert len(body["problems"]) == 2
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"call_id": "x"}, "call_id"),
+    ({"project": {"title": ""}}, "project.title"),
+    ({"project": "nope"}, "project"),
+    ({"requested_amount": -5}, "requested_amount"),
+    ({"requested_amount": 1.5}, "requested_amount"),
+    ({"requested_amount": True}, "requested_amount"),
+    ({"answers": {"unknown": "x"}}, "answers.unknown"),
+    ({"answers": {"problem": 5}}, "answers.problem"),
+])
+def test_bad_application_input_is_422_with_field_errors(startup_api, create_call, body, field):
+    client, _, organization = startup_api
+    call = create_call()
+    base = {"call_id": call.id,
+            "project": {"title": "T", "field": "fintech", "organization_id": organization.id}}
+    if "project" in body and isinstance(body["project"], dict):
+        body = {"project": base["project"] | body["project"]}
+    problem = assert_problem(client.post("/applications", json=base | body), 422)
+    assert field in problem["errors"], problem
+
+
+@pytest.mark.parametrize("raw", ["not json", "[1, 2]", "null", '"text"'])
+def test_non_object_bodies_are_422(startup_api, raw):
+    client, _, _ = startup_api
+    assert_problem(client.post("/applications", data=raw,
+                               headers={"Content-Type": "application/json"}), 422)
+
+
+def test_cannot_apply_to_a_closed_call_or_with_someone_elses_organization(
+    startup_api, create_call, create_user, create_organization
+):
+    client, _, organization = startup_api
+    closed = create_call(opens_in=timedelta(days=-10), closes_in=timedelta(days=-1))
+    body = assert_problem(new_application(client, closed, organization), 422)
+    assert "call_id" in body["errors"]
+    other = create_organization(create_user("applicant"))
+    body = assert_problem(new_application(client, create_call(), other), 422)
+    assert "project.organization_id" in body["errors"]
+
+
+def test_staff_cannot_create_applications_or_organizations(api, manager_of, create_call):
+    call = create_call()
+    manager = api(manager_of(call))
+    assert_problem(manager.post("/organizations", json={"name": "X", "field": "fintech"}), 403)
+    assert_problem(manager.post("/applications", json={"call_id": call.id}), 403)
+
+
+def test_patch_edits_a_draft_with_the_current_version_only(startup_api, create_call):
+    client, _, organization = startup_api
+    app_id = new_application(client, create_call(), organization).get_json()["id"]
+    changed = client.patch(f"/applications/{app_id}", json={
+        "version": 1, "project": {"title": "Tên mới <script>alert(1)</script>"},
+        "requested_amount": 25_000_000})
+    assert changed.status_code == 200, changed.text
+    body = changed.get_json()
+    assert body["version"] == 2 and body["requested_amount"] == 25_000_000
+    assert body["project"]["title"] == "Tên mới <script>alert(1)</script>"
+    assert_problem(client.patch(f"/applications/{app_id}", json={"version": 1,
+                                                                  "answers": {"problem": "x"}}),
+                   409)
+    assert_problem(client.patch(f"/applications/{app_id}", json={"answers": {}}), 422)
+    client.post(f"/applications/{app_id}/actions/submit", json={"version": 2})
+    assert_problem(client.patch(f"/applications/{app_id}", json={"version": 3,
+                                                                  "requested_amount": 1}), 409)
+    history = client.get(f"/applications/{app_id}/history").get_json()["items"]
+    assert [e["action"] for e in history] == ["create", "edit", "submit"]
+    assert history[1]["payload"]["requested_amount"] == 25_000_000
+
+
+def test_list_is_paginated_with_an_opaque_cursor(app, startup_api, create_call):
+    client, _, organization = startup_api
+    call = create_call()
+    ids = [new_application(client, call, organization, project={
+        "title": f"P{i}", "field": "fintech", "organization_id": organization.id}
+    ).get_json()["id"] for i in range(5)]
+    app.config["API_PAGE_SIZE"] = 2
+    try:
+        seen, cursor = [], None
+        while True:
+            page = client.get("/applications", query_string={"cursor": cursor} if cursor else {})
+            body = page.get_json()
+            seen += [item["id"] for item in body["items"]]
+            cursor = body["next"]
+            if cursor is None:
+                break
+        assert seen == sorted(ids, reverse=True)
+        assert_problem(client.get("/applications?cursor=garbage"), 422)
+        assert_problem(client.get("/applications?call_id=abc"), 422)
+        assert client.get(f"/applications?call_id={call.id}&state=submitted"
+                          ).get_json()["items"] == []
+    finally:
+        app.config["API_PAGE_SIZE"] = 50
+
+
+def test_manager_sees_the_calls_applications_only(api, startup_api, create_call, manager_of):
+    client, _, organization = startup_api
+    call, other_call = create_call(), create_call()
+    app_id = new_application(client, call, organization).get_json()["id"]
+    new_application(client, other_call, organization)
+    manager = api(manager_of(call))
+    items = manager.get("/applications").get_json()["items"]
+    assert [item["id"] for item in items] == [app_id]
+    assert items[0]["allowed_actions"] == []
+
+
+def test_calls_create_list_and_refusals(api, create_programme, create_user):
+    programme = create_programme()
+    manager = api(create_user("manager", programme))
+    now = utcnow()
+    body = {"programme_id": programme.id, "stage": "incubation", "title": "Ươm tạo 2027",
+            "opens_at": now.isoformat(), "closes_at": (now + timedelta(days=30)).isoformat(),
+            "budget": 800_000_000, "review_quorum": 3, "disagreement_limit": 25,
+            "blind_review": True, "required_documents": ["pitch_deck"],
+            "rubric": {"pass_threshold": 60, "criteria": [
+                {"key": "innovation", "name": "Đổi mới", "weight": 1, "max_score": 10}]}}
+    response = manager.post("/calls", json=body)
+    assert response.status_code == 201, response.text
+    call = response.get_json()
+    assert call["cap_per_project"] == 80_000_000  # the city's default for incubation
+    assert call["workflow"] == {"name": "incubation", "version": 1}
+    listed = manager.get("/calls?stage=incubation&open=true").get_json()["items"]
+    assert [c["id"] for c in listed] == [call["id"]]
+    assert manager.get("/calls?stage=acceleration").get_json()["items"] == []
+
+    startup = api(create_user("applicant"))
+    assert_problem(startup.post("/calls", json=body), 403)
+    other_manager = api(create_user("manager", create_programme()))
+    assert_problem(other_manager.post("/calls", json=body), 403)
+    bad = body | {"stage": "moonshot", "budget": -1, "closes_at": body["opens_at"],
+                  "rubric": {"criteria": []}}
+    problem = assert_problem(manager.post("/calls", json=bad), 422)
+    assert {"stage", "budget", "closes_at", "rubric.pass_threshold",
+            "rubric.criteria"} <= set(problem["errors"])
+
+
+def test_programmes_and_organizations(api, create_user, create_programme, create_organization):
+    programme = create_programme("Chương trình 2024–2028")
+    user = create_user("applicant")
+    client = api(user)
+    assert client.get("/programmes").get_json()["items"][0]["title"] == "Chương trình 2024–2028"
+    assert client.get(f"/programmes/{programme.id}").get_json()["id"] == programme.id
+    assert_problem(client.get("/programmes/999999"), 404)
+    created = client.post("/organizations", json={
+        "name": "Công ty Cổ phần Sáng Tạo", "registration_number": "0312345678",
+        "founded_on": "2022-03-01", "field": "edtech"})
+    assert created.status_code == 201, created.text
+    org = created.get_json()
+    assert client.get(f"/organizations/{org['id']}").get_json() == org
+    assert_problem(api(create_user("applicant")).get(f"/organizations/{org['id']}"), 404)
+    dup = assert_problem(client.post("/organizations", json={
+        "name": "Other", "registration_number": "0312345678", "field": "edtech"}), 422)
+    assert "registration_number" in dup["errors"]
+    future = assert_problem(client.post("/organizations", json={
+        "name": "X", "founded_on": "2999-01-01", "field": "nope"}), 422)
+    assert {"founded_on", "field"} <= set(future["errors"])
+
+
+def test_workflows_are_listed_and_drawn(api, create_user):
+    client = api(create_user("applicant"))
+    names = {w["name"] for w in client.get("/workflows").get_json()["items"]}
+    assert names == {"pre_incubation", "incubation", "acceleration", "tranche"}
+    detail = client.get("/workflows/incubation").get_json()
+    assert detail["version"] == 1
+    assert "stateDiagram-v2" in detail["mermaid"] and "start_pilot" in detail["mermaid"]
+    assert_problem(client.get("/workflows/nothing"), 404)
+    assert_problem(client.get("/workflows/incubation?version=99"), 404)
+
+
+def test_openapi_describes_every_route_and_no_more(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert document["openapi"].startswith("3.1")
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    routes = {}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("api."):
+            path = rule.rule.removeprefix("/api/v1").replace("<int:", "{").replace("<", "{")
+            path = path.replace(">", "}")
+            routes.setdefault(path, set()).update(
+                m.lower() for m in rule.methods - {"HEAD", "OPTIONS"})
+    described = {path: set(ops) for path, ops in PATHS.items()}
+    assert routes == described
+
+
+def test_unknown_api_route_is_a_problem_404(client):
+    assert_problem(client.get("/api/v1/nothing-here"), 404)
+    assert_problem(client.delete("/api/v1/me"), 405)
