@@ -110,6 +110,13 @@ def verify(batch_size: int = 5000) -> Verification:
     rows = db.session.execute(
         select(*columns).order_by(AuditEvent.seq).execution_options(yield_per=batch_size)
     )
+    try:
+        return _walk(rows)
+    finally:
+        rows.close()
+
+
+def _walk(rows) -> Verification:
     expected_seq, prev_hash, checked = 1, GENESIS, 0
     sha256 = hashlib.sha256
     for row in rows:

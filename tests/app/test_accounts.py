@@ -1,0 +1,152 @@
+"""Sign-up, log-in, sessions, CSRF, tokens, demo passwords; who may open which page."""
+
+import pytest
+from sqlalchemy import select
+
+from grants import create_app
+from grants.extensions import db
+from grants.models import ApiToken, User
+from grants.operations import Invalid, accounts
+
+PASSWORD = "correct horse battery"  # as in conftest.py
+
+
+def test_register_logs_in_and_grants_applicant(client):
+    response = client.post("/register", data={"name": "Nguyễn Văn An",
+                                              "email": "An@Example.org", "password": PASSWORD})
+    assert response.status_code == 302
+    user = db.session.scalar(select(User).where(User.email == "an@example.org"))
+    assert user.name == "Nguyễn Văn An" and user.has_role("applicant")
+    assert user.password_hash.startswith("scrypt:") and PASSWORD not in user.password_hash
+    assert client.get("/my").status_code == 200
+
+
+@pytest.mark.parametrize("data, status", [
+    ({"name": "A", "email": "a@example.org", "password": "short"}, 422),
+    ({"name": "", "email": "a@example.org", "password": PASSWORD}, 422),
+    ({"name": "A", "email": "not-an-email", "password": PASSWORD}, 422),
+])
+def test_register_refuses_bad_input(client, data, status):
+    response = client.post("/register", data=data)
+    assert response.status_code == status
+    assert db.session.scalar(select(User.id)) is None
+
+
+def test_register_refuses_a_taken_email_and_keeps_the_form(client, create_user):
+    create_user("applicant", email="taken@example.org")
+    response = client.post("/register", data={"name": "Bình", "email": "taken@example.org",
+                                              "password": PASSWORD})
+    assert response.status_code == 422
+    assert "Bình" in response.text
+
+
+def test_login_logout_and_wrong_password(client, create_user):
+    user = create_user("applicant")
+    bad = client.post("/login", data={"email": user.email, "password": "wrong password!"})
+    assert bad.status_code == 401
+    assert client.get("/my").status_code == 302  # to the login page
+    good = client.post("/login?next=/profile", data={"email": user.email, "password": PASSWORD})
+    assert good.headers["Location"] == "/profile"
+    assert client.get("/my").status_code == 200
+    client.post("/logout")
+    assert client.get("/my").status_code == 302
+
+
+def test_login_refuses_open_redirects(client, create_user):
+    user = create_user("applicant")
+    response = client.post("/login?next=//evil.example", data={"email": user.email,
+                                                               "password": PASSWORD})
+    assert response.headers["Location"] == "/my"
+
+
+def test_session_cookie_is_httponly_and_samesite(client, create_user):
+    user = create_user("applicant")
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_forms_require_a_csrf_token(app, create_user, tmp_path):
+    user = create_user("applicant")
+    strict = create_app({"TESTING": True, "SECRET_KEY": "x",
+                         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    client = strict.test_client()
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 400
+    page = client.get("/login").text
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD,
+                                           "csrf_token": token})
+    assert response.status_code == 302
+    with strict.app_context():
+        db.engine.dispose()
+
+
+def test_demo_passwords_only_work_in_demo_mode(app, client, create_user):
+    with pytest.raises(Invalid):
+        accounts.create_user("x@example.org", "X", "demo-manager", "manager")
+    user = accounts.create_user("demo@example.org", "Demo", "demo-manager", "manager",
+                                allow_demo_password=True)
+    assert client.post("/login", data={"email": user.email,
+                                       "password": "demo-manager"}).status_code == 401
+    app.config["DEMO_MODE"] = True
+    try:
+        assert client.post("/login", data={"email": user.email,
+                                           "password": "demo-manager"}).status_code == 302
+    finally:
+        app.config["DEMO_MODE"] = False
+
+
+def test_profile_creates_shows_once_and_revokes_tokens(client, login, create_user):
+    user = create_user("applicant")
+    login(user)
+    page = client.post("/profile", data={"name": "CI"})
+    token = page.text.split('id="new-token">')[1].split("<")[0]
+    row = db.session.scalar(select(ApiToken))
+    assert row.token_hash != token and token.startswith(row.prefix)
+    assert token not in client.get("/profile").text
+    api_headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=api_headers).status_code == 200
+    client.post(f"/profile/tokens/{row.id}/revoke")
+    assert client.get("/api/v1/me", headers=api_headers).status_code == 401
+
+
+def test_someone_elses_token_cannot_be_revoked(client, login, create_user):
+    owner, other = create_user("applicant"), create_user("applicant")
+    accounts.create_token(owner, "mine")
+    token_id = db.session.scalar(select(ApiToken.id))
+    login(other)
+    assert client.post(f"/profile/tokens/{token_id}/revoke").status_code == 404
+    assert db.session.get(ApiToken, token_id).revoked_at is None
+
+
+@pytest.mark.parametrize("role", ["applicant", "reviewer"])
+def test_manage_pages_refuse_non_staff(client, login, create_user, create_call, role):
+    call = create_call()
+    login(create_user(role))
+    assert client.get("/manage/calls").status_code == 403
+    assert client.get(f"/manage/calls/{call.id}").status_code == 403
+
+
+def test_manage_pages_need_login(client, create_call):
+    call = create_call()
+    assert client.get(f"/manage/calls/{call.id}").status_code == 302
+
+
+def test_manager_of_another_programme_gets_404_on_the_queue(client, login, create_user,
+                                                            create_call, create_programme):
+    call = create_call()
+    login(create_user("manager", create_programme()))
+    assert client.get(f"/manage/calls/{call.id}").status_code == 404
+    assert call.title not in client.get("/manage/calls").text
+
+
+def test_applicant_cannot_open_another_startups_application(client, login, create_user,
+                                                            create_call, create_application):
+    application = create_application(create_user("applicant"), create_call())
+    login(create_user("applicant"))
+    assert client.get(f"/applications/{application.id}").status_code == 404
+    assert client.get(f"/applications/{application.id}/edit").status_code == 404
+    response = client.post(f"/applications/{application.id}/actions/submit",
+                           data={"version": 1})
+    assert response.status_code == 404

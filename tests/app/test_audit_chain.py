@@ -1,0 +1,104 @@
+"""The hash chain: every changed, removed, inserted or reordered event is found by number."""
+
+import hashlib
+
+import pytest
+from sqlalchemy import text
+
+from grants import audit
+from grants.extensions import db
+from grants.models import AuditEvent
+from grants.models.audit import SQLITE_GUARD_TRIGGERS
+from grants.operations import workflow
+
+
+@pytest.fixture
+def chain(create_user, create_call, create_application):
+    """A few real events: users, a call, an application created and submitted."""
+    startup = create_user("applicant")
+    application = create_application(startup, create_call())
+    workflow.act(startup, application.id, "submit", {"version": 1})
+    count = db.session.query(AuditEvent).count()
+    assert count >= 5
+    return count
+
+
+def tamper(*statements: str) -> None:
+    """Change the table behind the application's back, as an attacker with database access."""
+    db.session.rollback()  # end the test's snapshot, so that verify() reads the tampered table
+    with db.engine.begin() as connection:
+        if db.engine.dialect.name == "postgresql":
+            connection.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
+        else:
+            connection.execute(text("DROP TRIGGER audit_event_no_update"))
+            connection.execute(text("DROP TRIGGER audit_event_no_delete"))
+        for statement in statements:
+            connection.execute(text(statement))
+        if db.engine.dialect.name == "postgresql":
+            connection.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
+        else:
+            for trigger in SQLITE_GUARD_TRIGGERS:
+                connection.execute(text(trigger))
+
+
+def test_intact_chain_verifies(chain):
+    result = audit.verify()
+    assert result.ok and result.checked == chain and result.first_bad_seq is None
+
+
+def test_changed_payload_is_found(chain):
+    tamper("UPDATE audit_event SET reason = 'rewritten' WHERE seq = 3")
+    result = audit.verify()
+    assert (result.ok, result.first_bad_seq) == (False, 3)
+    assert "hash" in result.problem
+
+
+def test_changed_event_with_recomputed_hash_breaks_the_next_link(chain):
+    event = db.session.get(AuditEvent, 3)
+    values = tuple(getattr(event, c) for c in audit.HASHED)
+    forged = dict(zip(audit.HASHED, values, strict=True)) | {"reason": "forged"}
+    new_hash = hashlib.sha256(audit.canonical(tuple(forged[c] for c in audit.HASHED))).hexdigest()
+    tamper(f"UPDATE audit_event SET reason = 'forged', hash = '{new_hash}' WHERE seq = 3")
+    result = audit.verify()
+    assert (result.ok, result.first_bad_seq) == (False, 4)
+
+
+def test_removed_event_is_found(chain):
+    tamper("DELETE FROM audit_event WHERE seq = 2")
+    result = audit.verify()
+    assert (result.ok, result.first_bad_seq) == (False, 2)
+
+
+def test_removed_last_event_is_found(chain):
+    tamper(f"DELETE FROM audit_event WHERE seq = {chain}")
+    result = audit.verify()
+    assert (result.ok, result.first_bad_seq) == (False, chain)
+
+
+def test_reordered_events_are_found(chain):
+    tamper("UPDATE audit_event SET seq = -1 WHERE seq = 2",
+           "UPDATE audit_event SET seq = 2 WHERE seq = 3",
+           "UPDATE audit_event SET seq = 3 WHERE seq = -1")
+    result = audit.verify()
+    assert (result.ok, result.first_bad_seq) == (False, 2)
+
+
+def test_inserted_event_is_found(chain):
+    tamper(
+        "UPDATE audit_event SET seq = seq + 1000 WHERE seq >= 3",
+        "UPDATE audit_event SET seq = seq - 999 WHERE seq >= 1003",
+        "INSERT INTO audit_event (seq, occurred_at, entity_type, entity_id, action, payload, "
+        "prev_hash, hash) SELECT 3, occurred_at, 'user', 1, 'grant_role', '{}', hash, hash "
+        "FROM audit_event WHERE seq = 2",
+    )
+    result = audit.verify()
+    assert (result.ok, result.first_bad_seq) == (False, 3)
+
+
+def test_vietnamese_payload_hashes_the_same_after_a_round_trip(create_user, api):
+    client = api(create_user("applicant"))
+    response = client.post("/organizations", json={"name": "Công ty Đổi Mới Sáng Tạo ưu việt",
+                                                   "field": "health"})
+    assert response.status_code == 201
+    db.session.expire_all()
+    assert audit.verify().ok
