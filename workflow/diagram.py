@@ -24,5 +24,11 @@ def to_mermaid(definition: Definition) -> str:
         model=model, graph_engine="mermaid", title=definition.title, **machine_config(definition)
     )
     diagram = model.get_graph().draw(None).rstrip("\n")
+    # transitions 0.9.3 writes the title without its YAML key and `Class` with a capital C,
+    # which mermaid does not parse; and it marks the initial state "active". Mend all three.
+    diagram = diagram.replace(
+        f"---\n{definition.title}\n---", f"---\ntitle: {definition.title}\n---"
+    )
+    diagram = diagram.replace("\n  Class ", "\n  class ").replace(" s_active\n", " s_default\n")
     finals = [f"  {state.name} --> [*]" for state in definition.states if state.final]
     return "\n".join([diagram, *finals]) + "\n"

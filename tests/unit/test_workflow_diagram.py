@@ -20,3 +20,12 @@ def test_diagram_shows_every_action_and_final_state(name: str) -> None:
         assert re.search(rf"\b{action.name}\b", diagram), action.name
     for state in definition.final_states:
         assert f"  {state} --> [*]" in diagram
+
+
+def test_docs_workflows_md_is_current():
+    from pathlib import Path
+
+    from workflow.__main__ import markdown
+
+    path = Path(__file__).resolve().parents[2] / "docs" / "workflows.md"
+    assert path.read_text(encoding="utf-8") == markdown(), "python -m workflow > docs/workflows.md"
