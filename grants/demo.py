@@ -26,22 +26,25 @@ PROGRAMME = "HCMC startup support 2024–2028"
 TARGETS = {Stage.PRE_INCUBATION: 1000, Stage.INCUBATION: 700, Stage.ACCELERATION: 200}
 YEARS = range(2024, 2029)
 
+# The demo is a Vietnamese city's programme: its own content (criteria, questions, titles) is
+# Vietnamese data, whatever language a user picks for the interface.
 CRITERIA = [
-    {"key": "innovation", "name": "Innovation", "weight": 20, "max_score": 10},
-    {"key": "capacity", "name": "Capacity to deliver", "weight": 20, "max_score": 10},
-    {"key": "impact", "name": "Economic and social effect", "weight": 15, "max_score": 10},
-    {"key": "market", "name": "Market", "weight": 15, "max_score": 10},
-    {"key": "technology", "name": "Use of technology", "weight": 15, "max_score": 10},
-    {"key": "business_model", "name": "Business model", "weight": 15, "max_score": 10},
+    {"key": "innovation", "name": "Tính đổi mới sáng tạo", "weight": 20, "max_score": 10},
+    {"key": "capacity", "name": "Năng lực thực hiện", "weight": 20, "max_score": 10},
+    {"key": "impact", "name": "Hiệu quả kinh tế – xã hội", "weight": 15, "max_score": 10},
+    {"key": "market", "name": "Thị trường", "weight": 15, "max_score": 10},
+    {"key": "technology", "name": "Ứng dụng công nghệ", "weight": 15, "max_score": 10},
+    {"key": "business_model", "name": "Mô hình kinh doanh", "weight": 15, "max_score": 10},
 ]
 QUESTIONS = [
-    {"key": "problem", "label": "Which problem does the project solve, and for whom?",
-     "required": True},
-    {"key": "solution", "label": "What is the solution and what is new in it?", "required": True},
-    {"key": "team", "label": "Who is in the team?", "required": True},
-    {"key": "plan", "label": "What will you achieve with the support, and by when?",
+    {"key": "problem", "label": "Dự án giải quyết vấn đề gì, cho ai?", "required": True},
+    {"key": "solution", "label": "Giải pháp là gì và điểm mới ở đâu?", "required": True},
+    {"key": "team", "label": "Đội ngũ thực hiện gồm những ai?", "required": True},
+    {"key": "plan", "label": "Kết quả dự kiến đạt được với sự hỗ trợ, và khi nào?",
      "required": False},
 ]
+STAGE_TITLES = {Stage.PRE_INCUBATION: "Tiền ươm tạo", Stage.INCUBATION: "Ươm tạo",
+                Stage.ACCELERATION: "Tăng tốc"}
 BUDGETS = {Stage.PRE_INCUBATION: 2_000_000_000, Stage.INCUBATION: 4_000_000_000,
            Stage.ACCELERATION: 8_000_000_000}
 
@@ -72,7 +75,7 @@ def seed() -> bool:
     for stage in Stage:
         calls.create_call(None, {
             "programme_id": programme.id, "stage": stage.value,
-            "title": f"{stage.value.replace('_', '-').capitalize()} call {now.year}",
+            "title": f"{STAGE_TITLES[stage]}: đợt tiếp nhận hồ sơ năm {now.year}",
             "opens_at": (now - timedelta(days=7)).isoformat(),
             "closes_at": (now + timedelta(days=90)).isoformat(),
             "budget": BUDGETS[stage], "cap_per_project": calls.STAGE_CAPS[stage],

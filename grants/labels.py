@@ -53,6 +53,17 @@ PAYLOAD_FIELDS = {
     "target_call_id": _l("Target call"),
 }
 
+# The workflow engine's payload errors (workflow/payload.py), in the user's language.
+PAYLOAD_ERRORS = {
+    "is required": _l("This field is required."),
+    "must be text": _l("Must be text."),
+    "must be at most 4000 characters": _l("At most %(n)d characters.", n=4000),
+    "must be a whole number, 0 or more": _l("Must be a whole number, 0 or more."),
+    "must be a positive identifier": _l("Must be a positive identifier."),
+    "must be an ISO 8601 date and time": _l("Not a valid date and time (ISO 8601)."),
+    "must be an ISO 8601 date": _l("Not a valid date (YYYY-MM-DD)."),
+}
+
 STAGES = {
     "pre_incubation": _l("Pre-incubation"),
     "incubation": _l("Incubation"),

@@ -4,7 +4,7 @@ Roles are granted per programme or globally (RoleGrant.programme_id NULL). "appl
 application is not a grant: it is membership of the organization that owns the project.
 """
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from grants.extensions import db
 from grants.models import Application, Call, Membership, Project, Role, User
@@ -30,7 +30,9 @@ def roles_on_application(user: User, application: Application,
     """The roles the user holds on this application; pass `org_ids` (organization_ids(user))
     when asking for many applications, to save a query each."""
     roles = {
-        role.value for role in STAFF_ROLES if user.has_role(role, application.call.programme_id)
+        role.value for role in STAFF_ROLES
+        if application.submitted_at is not None
+        and user.has_role(role, application.call.programme_id)
     }
     organization_id = application.project.organization_id
     if (organization_id in org_ids) if org_ids is not None else is_member(user, organization_id):
@@ -61,9 +63,11 @@ def can_create_call(user: User, programme_id: int) -> bool:
 
 
 def can_view_organization(user: User, organization_id: int) -> bool:
-    return is_member(user, organization_id) or any(
-        g.role in STAFF_ROLES for g in user.grants
-    )
+    return is_member(user, organization_id) or is_staff(user)
+
+
+def is_staff(user: User) -> bool:
+    return any(g.role in STAFF_ROLES for g in user.grants)
 
 
 def managed_programme_ids(user: User) -> set[int | None]:
@@ -72,10 +76,9 @@ def managed_programme_ids(user: User) -> set[int | None]:
 
 
 def visible_applications(user: User) -> ColumnElement[bool]:
-    """A WHERE clause on Application (joined to Call) for what the user may see."""
+    """A WHERE clause on Application (joined to Call) for what the user may see: their own
+    organizations' applications, and as staff the submitted ones of their programmes."""
     staff = managed_programme_ids(user)
-    if None in staff:
-        return Application.id.is_not(None)
     member_projects = (
         select(Project.id)
         .join(Membership, Membership.organization_id == Project.organization_id)
@@ -83,5 +86,7 @@ def visible_applications(user: User) -> ColumnElement[bool]:
     )
     clauses = [Application.project_id.in_(member_projects)]
     if staff:
-        clauses.append(Call.programme_id.in_(staff))
-    return or_(*clauses) if clauses else false()
+        submitted = Application.submitted_at.is_not(None)
+        clauses.append(submitted if None in staff
+                       else and_(submitted, Call.programme_id.in_(staff)))
+    return or_(*clauses)

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from grants import audit, permissions
+from grants import audit, labels, permissions
 from grants.extensions import db
 from grants.models import FIELDS, Application, Call, Project, User, utcnow
 from grants.operations.core import Validator, load, transaction
@@ -115,7 +115,7 @@ def update_application(actor: User, application_id: Any, data: Any) -> Applicati
                              current=application.version, yours=version))
         if not permissions.can_edit_application(actor, application):
             raise Conflict(_("The application can no longer be edited (it is %(state)s).",
-                             state=application.state))
+                             state=labels.STATES[application.state]))
         changes: dict[str, Any] = {}
         if "project" in data:
             for name, value in _project_fields(v, data["project"], partial=True).items():

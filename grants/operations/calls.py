@@ -151,11 +151,11 @@ def get_programme(programme_id: Any) -> Programme:
 
 
 def state_counts(call_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Per call, how many applications are in each state (one query)."""
+    """Per call, how many submitted applications are in each state (one query)."""
     counts: dict[int, dict[str, int]] = {cid: {} for cid in call_ids}
     rows = db.session.execute(
         select(Application.call_id, Application.state, func.count())
-        .where(Application.call_id.in_(call_ids))
+        .where(Application.call_id.in_(call_ids), Application.submitted_at.is_not(None))
         .group_by(Application.call_id, Application.state)
     )
     for call_id, state, count in rows:

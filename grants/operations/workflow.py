@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from grants import audit, permissions
+from grants import audit, labels, permissions
 from grants.models import Application, User, utcnow
 from grants.operations.core import load, to_utc, transaction
 from grants.operations.errors import Conflict, Forbidden, Invalid, NotFound
@@ -91,15 +91,19 @@ def act(actor: User, application_id: Any, action_name: str, data: Mapping[str, A
             action = engine.check(definition, application.state, action_name, roles)
         except InvalidTransition:
             raise Conflict(_("“%(action)s” is not possible while the application is %(state)s.",
-                             action=action_name, state=application.state)) from None
+                             action=labels.ACTIONS.get(action_name, action_name),
+                             state=labels.STATES[application.state])) from None
         except NotAllowed:
             raise Forbidden(_("You may not take this action.")) from None
         if not available(action_name, definition):
-            raise Conflict(_("“%(action)s” is not available yet.", action=action_name))
+            raise Conflict(_("“%(action)s” is not available yet.",
+                             action=labels.ACTIONS[action_name]))
         try:
             payload = engine.parse_payload(action, data)
         except PayloadError as error:
-            raise Invalid(_("Some fields are not valid."), error.errors) from None
+            raise Invalid(_("Some fields are not valid."), {
+                name: str(labels.PAYLOAD_ERRORS.get(message, message))
+                for name, message in error.errors.items()}) from None
         for key, value in payload.items():
             if hasattr(value, "tzinfo"):
                 payload[key] = to_utc(value)

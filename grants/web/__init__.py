@@ -1,6 +1,8 @@
 """The server-rendered pages: one blueprint per area, shared helpers for templates."""
 
-from flask import Flask, render_template
+from urllib.parse import urlsplit
+
+from flask import Flask, render_template, request
 from flask_babel import format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 
@@ -32,8 +34,11 @@ def register_web(app: Flask) -> None:
             "locale": str(get_locale()),
             "languages": LANGUAGES,
             "money": lambda n: "—" if n is None else format_decimal(n) + " ₫",
-            "when": lambda d: "—" if d is None else format_datetime(d, "short"),
+            "when": lambda d: "—" if d is None else format_datetime(d, "dd/MM/yyyy HH:mm"),
             "csrf_form": EmptyForm(),
+            # where the language buttons return to: this page, or for a POST the page before
+            "back_url": request.full_path if request.method == "GET"
+            else safe_next(request.referrer, "/"),
         }
 
     for status, title in ((403, "Forbidden"), (404, "Not found"), (405, "Method not allowed"),
@@ -46,10 +51,20 @@ def register_web(app: Flask) -> None:
                                problems=getattr(error, "problems", [])), error.status
 
 
+def safe_next(target: str | None, default: str) -> str:
+    """A path on this site taken from `target` (a path or a URL of this host), else `default`:
+    no open redirects."""
+    if not target or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    if parts.netloc not in ("", request.host):
+        return default
+    path = "/" + parts.path.lstrip("/")
+    return path + (f"?{parts.query}" if parts.query else "")
+
+
 def _error_page(status: int, title: str):
     def handler(error):
-        from flask import request
-
         if request.path.startswith("/api/"):
             from grants.api.problems import problem
 

@@ -1,11 +1,14 @@
 """The startup's pages: dashboard, organization, drafting an application."""
 
+import re
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from grants import permissions
+from grants import labels, permissions
 from grants.operations import Conflict, Invalid, applications, calls, organizations
+from grants.web import safe_next
 from grants.web.forms import OrganizationForm, application_form
 
 bp = Blueprint("apply", __name__)
@@ -30,7 +33,7 @@ def _show_errors(form, error: Invalid, prefix: str = "") -> None:
         if field is not None:
             field.errors = [*field.errors, message]
         else:
-            flash(f"{name}: {message}", "error")
+            flash(message, "error")
     flash(error.detail, "error")
 
 
@@ -48,7 +51,7 @@ def new_organization():
             status = 422
         else:
             flash(_("The organization is registered."), "success")
-            return redirect(request.args.get("next") or url_for("apply.dashboard"))
+            return redirect(safe_next(request.args.get("next"), url_for("apply.dashboard")))
     elif form.is_submitted():
         status = 422
     return render_template("apply/organization_form.html", form=form), status
@@ -63,7 +66,8 @@ def _application_data(form, questions) -> dict:
             "organization_id": form.organization_id.data,
         },
         "answers": {q["key"]: getattr(form, f"answer_{q['key']}").data or "" for q in questions},
-        "requested_amount": form.requested_amount.data or 0,
+        # people write 35.000.000 or 35,000,000: keep the digits, the operation checks the rest
+        "requested_amount": re.sub(r"[\s.,_]", "", form.requested_amount.data or "") or 0,
     }
 
 
@@ -76,7 +80,7 @@ def new_application(call_id: int):
         flash(_("Register your startup first."), "info")
         return redirect(url_for("apply.new_organization", next=request.path))
     form = application_form(call.questions)
-    form.organization_id.choices = [(o.id, o.name) for o in mine]
+    form.organization_id.choices = [(str(o.id), o.name) for o in mine]
     status = 200
     if form.validate_on_submit():
         data = _application_data(form, call.questions) | {"call_id": call.id}
@@ -99,11 +103,15 @@ def edit_application(application_id: int):
     application = applications.get_application(current_user, application_id)
     call = application.call
     form = application_form(call.questions)
-    form.organization_id.choices = [(application.project.organization_id,
+    form.organization_id.choices = [(str(application.project.organization_id),
                                      application.project.organization.name)]
     status = 200
+    if request.method == "GET" and not permissions.can_edit_application(current_user, application):
+        flash(_("The application can no longer be edited (it is %(state)s).",
+                state=labels.STATES[application.state]), "info")
+        return redirect(url_for("applications.detail", application_id=application.id))
     if request.method == "GET":
-        form.organization_id.data = application.project.organization_id
+        form.organization_id.data = str(application.project.organization_id)
         form.title.data = application.project.title
         form.summary.data = application.project.summary
         form.field.data = application.project.field

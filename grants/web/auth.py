@@ -5,17 +5,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
+from grants import permissions
 from grants.extensions import db
 from grants.models import ApiToken
 from grants.operations import Invalid, accounts
+from grants.web import safe_next
 from grants.web.forms import EmptyForm, LoginForm, RegisterForm, TokenForm
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(default: str) -> str:
-    target = request.args.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else default
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -27,7 +24,8 @@ def login():
         if user is not None:
             session.clear()
             login_user(user)
-            return redirect(_safe_next(url_for("apply.dashboard")))
+            home = "manage.call_list" if permissions.is_staff(user) else "apply.dashboard"
+            return redirect(safe_next(request.args.get("next"), url_for(home)))
         flash(_("Wrong email or password."), "error")
         status = 401
     return render_template("auth/login.html", form=form), status

@@ -1,36 +1,33 @@
-"""WTForms for the pages. They carry CSRF and the fields; operations do the real validation."""
+"""WTForms for the pages: they carry CSRF and the fields. The operations validate the input,
+in the user's language, so the forms hold no validators of their own."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     EmailField,
     HiddenField,
-    IntegerField,
     PasswordField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from grants import labels
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired()])
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    email = EmailField(_l("Email"))
+    password = PasswordField(_l("Password"))
 
 
 class RegisterForm(FlaskForm):
-    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password (at least 10 characters)"),
-                             validators=[DataRequired(), Length(min=10, max=200)])
+    name = StringField(_l("Your name"))
+    email = EmailField(_l("Email"))
+    password = PasswordField(_l("Password (at least 10 characters)"))
 
 
 class TokenForm(FlaskForm):
-    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Token name"))
 
 
 class EmptyForm(FlaskForm):
@@ -42,23 +39,22 @@ def _field_choices():
 
 
 class OrganizationForm(FlaskForm):
-    name = StringField(_l("Startup name"), validators=[DataRequired(), Length(max=200)])
-    registration_number = StringField(_l("Business registration number"),
-                                      validators=[Optional(), Length(max=50)])
-    founded_on = DateField(_l("Founded on"), validators=[Optional()])
-    field = SelectField(_l("Field"), choices=_field_choices, validators=[DataRequired()])
+    name = StringField(_l("Startup name"))
+    registration_number = StringField(_l("Business registration number"))
+    founded_on = StringField(_l("Founded on"), render_kw={"type": "date"})
+    field = SelectField(_l("Field"), choices=_field_choices, validate_choice=False)
 
 
 class ApplicationForm(FlaskForm):
     """The fixed part of the form; the call's questions are added by `application_form`."""
 
     version = HiddenField()
-    organization_id = SelectField(_l("Organization"), coerce=int)
-    title = StringField(_l("Project title"), validators=[DataRequired(), Length(max=300)])
-    summary = TextAreaField(_l("Project summary"), validators=[Length(max=5000)])
-    field = SelectField(_l("Field"), choices=_field_choices, validators=[DataRequired()])
-    requested_amount = IntegerField(_l("Requested amount (VND)"),
-                                    validators=[Optional(), NumberRange(min=0)])
+    organization_id = SelectField(_l("Organization"), validate_choice=False)
+    title = StringField(_l("Project title"))
+    summary = TextAreaField(_l("Project summary"))
+    field = SelectField(_l("Field"), choices=_field_choices, validate_choice=False)
+    requested_amount = StringField(_l("Requested amount (VND)"),
+                                   render_kw={"inputmode": "numeric"})
 
 
 def application_form(questions: list[dict], **kwargs) -> ApplicationForm:
@@ -68,6 +64,5 @@ def application_form(questions: list[dict], **kwargs) -> ApplicationForm:
         pass
 
     for question in questions:
-        setattr(Form, f"answer_{question['key']}",
-                TextAreaField(question["label"], validators=[Length(max=10_000)]))
+        setattr(Form, f"answer_{question['key']}", TextAreaField(question["label"]))
     return Form(**kwargs)

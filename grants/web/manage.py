@@ -4,7 +4,6 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from grants import permissions
-from grants.models import Role
 from grants.operations import applications, calls
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -14,7 +13,7 @@ PAGE = 50
 @bp.before_request
 @login_required
 def _staff_only():
-    if not any(g.role in (Role.MANAGER, Role.AUDITOR, Role.ADMIN) for g in current_user.grants):
+    if not permissions.is_staff(current_user):
         abort(403)
 
 

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from grants.config import LANGUAGES
 from grants.operations import accounts, calls
+from grants.web import safe_next
 from grants.web.forms import EmptyForm
 
 bp = Blueprint("public", __name__)
@@ -22,6 +23,4 @@ def language(code: str):
         session["locale"] = code
         if current_user.is_authenticated:
             accounts.set_locale(current_user, code)
-    target = request.form.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//")
-                    else url_for("public.index"))
+    return redirect(safe_next(request.form.get("next"), url_for("public.index")))

@@ -6,6 +6,8 @@ import os
 from datetime import date, timedelta
 
 import pytest
+from flask import g
+from flask.testing import FlaskClient
 from flask_babel import force_locale
 from sqlalchemy import text
 
@@ -28,6 +30,15 @@ QUESTIONS = [
 ]
 
 
+class FreshClient(FlaskClient):
+    """The tests keep one app context open, which requests share; each request starts with an
+    empty `g`, as it would in production (no cached user, locale or request id)."""
+
+    def open(self, *args, **kwargs):
+        g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 def database_url(tmp_path_factory) -> str:
     return os.environ.get("GRANTS_TEST_DATABASE_URL") or (
         "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
@@ -44,6 +55,7 @@ def app(tmp_path_factory):
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 25, "max_overflow": 5}
         if os.environ.get("GRANTS_TEST_DATABASE_URL") else {},
     })
+    app.test_client_class = FreshClient
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as connection:

@@ -150,3 +150,38 @@ def test_applicant_cannot_open_another_startups_application(client, login, creat
     response = client.post(f"/applications/{application.id}/actions/submit",
                            data={"version": 1})
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/x", "//evil.example/x",
+                                    "/\\evil.example", "javascript:alert(1)"])
+def test_organization_form_never_redirects_off_site(client, login, create_user, target):
+    login(create_user("applicant"))
+    response = client.post(f"/organizations/new?next={target}",
+                           data={"name": "Công ty An Toàn", "field": "fintech"})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/")
+    assert not response.headers["Location"].startswith("//")
+
+
+def test_staff_land_on_their_calls_and_startups_on_their_applications(client, create_user):
+    manager = create_user("manager")
+    response = client.post("/login", data={"email": manager.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/manage/calls"
+    client.post("/logout")
+    startup = create_user("applicant")
+    response = client.post("/login", data={"email": startup.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/my"
+
+
+def test_edit_page_of_a_submitted_application_sends_back_to_it(
+    client, login, create_user, create_call, create_application
+):
+    from grants.operations import workflow
+
+    startup = create_user("applicant")
+    application = create_application(startup, create_call())
+    workflow.act(startup, application.id, "submit", {"version": 1})
+    login(startup)
+    response = client.get(f"/applications/{application.id}/edit")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/applications/{application.id}"

@@ -84,9 +84,10 @@ def test_action_errors_map_to_409_403_404_422(startup_api, create_call, manager_
     app_id = new_application(client, call, organization).get_json()["id"]
     assert_problem(client.post(f"/applications/{app_id}/actions/submit", json={"version": 9}),
                    409)
-    manager = api(manager_of(call))
+    manager = api(manager_of(call))  # a draft is the startup's own: staff do not see it yet
+    assert_problem(manager.get(f"/applications/{app_id}"), 404)
     assert_problem(manager.post(f"/applications/{app_id}/actions/submit", json={"version": 1}),
-                   403)
+                   404)
     stranger = api(create_user("applicant"))
     assert_problem(stranger.get(f"/applications/{app_id}"), 404)
     assert_problem(stranger.post(f"/applications/{app_id}/actions/submit",
@@ -99,6 +100,8 @@ def test_action_errors_map_to_409_403_404_422(startup_api, create_call, manager_
     assert set(body["errors"]) == {"reason", "revision_deadline"}
     assert_problem(client.post(f"/applications/{app_id}/actions/submit", json={"version": 2}),
                    409)
+    assert_problem(client.post(f"/applications/{app_id}/actions/declare_ineligible",
+                               json={"version": 2, "reason": "mine"}), 403)
 
 
 def test_guard_failures_list_the_problems(startup_api, create_call):
@@ -209,11 +212,17 @@ def test_manager_sees_the_calls_applications_only(api, startup_api, create_call,
     client, _, organization = startup_api
     call, other_call = create_call(), create_call()
     app_id = new_application(client, call, organization).get_json()["id"]
-    new_application(client, other_call, organization)
+    draft_id = new_application(client, call, organization, project={
+        "title": "Still a draft", "field": "fintech", "organization_id": organization.id,
+    }).get_json()["id"]
+    other_id = new_application(client, other_call, organization).get_json()["id"]
+    for submitted in (app_id, other_id):
+        client.post(f"/applications/{submitted}/actions/submit", json={"version": 1})
     manager = api(manager_of(call))
     items = manager.get("/applications").get_json()["items"]
-    assert [item["id"] for item in items] == [app_id]
-    assert items[0]["allowed_actions"] == []
+    assert [item["id"] for item in items] == [app_id]  # not the draft, not the other programme
+    assert items[0]["allowed_actions"] == ["return_for_changes", "declare_ineligible"]
+    assert_problem(manager.get(f"/applications/{draft_id}"), 404)
 
 
 def test_calls_create_list_and_refusals(api, create_programme, create_user):

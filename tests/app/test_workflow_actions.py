@@ -73,10 +73,9 @@ def test_stale_version_is_a_conflict(setup):
 
 
 def test_action_not_valid_from_state_is_a_conflict(setup):
-    _, _, application, manager = setup
+    _, startup, application, _ = setup
     with pytest.raises(Conflict):
-        workflow.act(manager, application.id, "declare_ineligible",
-                     {"version": 1, "reason": "x"})
+        workflow.act(startup, application.id, "resubmit", {"version": 1})
 
 
 def test_unknown_action_is_a_conflict(setup):
@@ -85,11 +84,13 @@ def test_unknown_action_is_a_conflict(setup):
         workflow.act(startup, application.id, "fly_to_the_moon", {"version": 1})
 
 
-def test_manager_may_not_submit_and_applicant_may_not_screen(setup):
+def test_staff_do_not_see_drafts_and_applicant_may_not_screen(setup):
     _, startup, application, manager = setup
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         workflow.act(manager, application.id, "submit", {"version": 1})
     workflow.act(startup, application.id, "submit", {"version": 1})
+    with pytest.raises(Conflict):  # seen now, but submit is not valid from submitted
+        workflow.act(manager, application.id, "submit", {"version": 2})
     with pytest.raises(Forbidden):
         workflow.act(startup, application.id, "declare_ineligible",
                      {"version": 2, "reason": "mine"})
@@ -172,8 +173,8 @@ def test_approve_respects_cap_and_remaining_budget(create_user, create_call, cre
     manager = manager_of(call)
     first = create_application(create_user("applicant"), call)
     second = create_application(create_user("applicant"), call)
-    for application in (first, second):  # as if reviewed
-        application.state = "reviewed"
+    for application in (first, second):  # as if submitted and reviewed
+        application.state, application.submitted_at = "reviewed", utcnow()
     db.session.commit()
     with pytest.raises(Invalid) as refused:
         workflow.act(manager, first.id, "approve", {"version": 1, "amount": 45_000_000})

@@ -1,0 +1,112 @@
+"""Fixtures for the browser tests: the real app (migrated schema, demo data, CSRF on) served on
+a free local port, and headless Chromium driven by Playwright's sync API.
+
+Nothing here shares state with tests/app: that directory's conftest (and its autouse fixture
+that empties the database) only applies to tests below it, and the fixtures here have their own
+names (`live_server`, `browser`, `page`, `new_page`).
+"""
+
+import re
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from werkzeug.serving import make_server
+
+from grants import create_app, demo
+from grants.extensions import db
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[str]:
+    """The app on http://127.0.0.1:<free port>, its schema made by the migrations (so this
+    also proves they run) and the demo programme, calls and accounts seeded."""
+    database = tmp_path_factory.mktemp("browser-db") / "grants.sqlite"
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "x",
+        "DEMO_MODE": True,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+    })
+    assert app.config.get("WTF_CSRF_ENABLED", True), "the browser tests post real forms"
+    with app.app_context():
+        upgrade()
+        assert demo.seed(), "the demo data should be new in a fresh database"
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def new_page(browser: Browser, live_server: str) -> Iterator[Callable[[], Page]]:
+    """new_page() -> a page in a fresh browser context (its own cookies: one user each).
+    Every context made is closed after the test."""
+    contexts: list[BrowserContext] = []
+
+    def make() -> Page:
+        context = browser.new_context(base_url=live_server, locale="vi-VN",
+                                      viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page) -> Page:
+    return new_page()
+
+
+@pytest.fixture
+def shot(request) -> Callable[[Page, str], Path]:
+    """shot(page, name) saves a full-page PNG as screenshots/<test name>/<nn>-<name>.png."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    folder = SCREENSHOTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    folder.mkdir(exist_ok=True)
+    for old in folder.glob("*.png"):
+        old.unlink()
+    taken = []
+
+    def take(page: Page, name: str) -> Path:
+        taken.append(name)
+        path = folder / f"{len(taken):02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

@@ -1,0 +1,309 @@
+"""The first vertical slice, clicked through in Chromium as a new user would: a startup
+registers, drafts and submits an application; a manager returns it for changes; the startup
+edits and resubmits. Vietnamese is the default language, English is one click away.
+
+The Vietnamese catalog may not be compiled yet, so the Vietnamese side is checked through
+`<html lang="vi">` and stable selectors (`.badge.<state>`, `#history`); once the catalog exists,
+a few key texts must also show its Vietnamese (see `vietnamese`).
+"""
+
+import gettext
+import itertools
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from grants.paths import TRANSLATIONS
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "mật khẩu đủ dài 123"
+VI_CATALOG = (TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.mo").exists()
+CALL = "Tiền ươm tạo: đợt tiếp nhận hồ sơ"  # the demo call's title starts with this
+REQUIRED_QUESTIONS = {
+    "problem": "Dự án giải quyết vấn đề gì, cho ai?",
+    "solution": "Giải pháp là gì và điểm mới ở đâu?",
+    "team": "Đội ngũ thực hiện gồm những ai?",
+}
+_numbers = itertools.count(1)
+
+
+def vietnamese(english: str) -> str | None:
+    """The compiled catalog's Vietnamese for an English UI text; None while there is no
+    catalog. Once there is one, these key texts must be translated."""
+    if not VI_CATALOG:
+        return None
+    translated = gettext.translation("messages", TRANSLATIONS, ["vi"]).gettext(english)
+    assert translated != english, f"not translated to Vietnamese: {english!r}"
+    return translated
+
+
+# --- steps a user takes ----------------------------------------------------------------------
+
+
+def register(page: Page, name: str) -> str:
+    """Sign up on /register; returns the new account's email."""
+    email = f"startup{next(_numbers)}-{datetime.now():%H%M%S%f}@example.org"
+    page.goto("/register")
+    page.fill("#name", name)
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/my$"))
+    return email
+
+
+def register_organization(page: Page, name: str) -> None:
+    """On the organization form (already open): fill it and save."""
+    page.fill("#name", name)
+    page.fill("#registration_number", f"03{next(_numbers):08d}")  # must be unique
+    page.fill("#founded_on", "2023-05-01")
+    page.select_option("#field", "hitech_agriculture")
+    page.locator("main form button[type=submit]").click()
+    expect(page).not_to_have_url(re.compile(r"/organizations/new"))
+    expect(page.locator(".flash.success")).to_be_visible()
+
+
+def open_call_from_home(page: Page) -> None:
+    page.goto("/")
+    row = page.locator("main table tbody tr", has_text=CALL)
+    expect(row).to_have_count(1)
+    row.locator("a.btn").click()
+    expect(page).to_have_url(re.compile(r"/calls/\d+/apply$"))
+
+
+def fill_application(page: Page, title: str, *, complete: bool = True) -> None:
+    page.fill("#title", title)
+    page.select_option("#field", "hitech_agriculture")
+    if complete:
+        page.fill("#summary", "Cảm biến độ ẩm đất cho nông dân Đồng bằng sông Cửu Long.")
+        page.fill("#requested_amount", "35000000")
+        page.fill("#answer_problem", "Nông dân tưới quá nhiều nước.")
+        page.fill("#answer_solution", "Cảm biến rẻ và ứng dụng nhắn tin.")
+        page.fill("#answer_team", "Ba kỹ sư và một nhà nông học.")
+
+
+def save_draft(page: Page) -> int:
+    """Save the application form; returns the application id from the page it lands on."""
+    page.locator("main form.card button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/applications/\d+$"))
+    return int(page.url.rsplit("/", 1)[1])
+
+
+def action_button(page: Page, action: str):
+    return page.locator(f"button[name=do][value={action}]")
+
+
+def take_action(page: Page, action: str, expected_status: int = 302) -> None:
+    """Click an action's button and wait for the page it leads to. A done action redirects
+    (302) to the application page; a refused one answers with the page and an error status."""
+    with (page.expect_navigation(),
+          page.expect_response(lambda r: r.url.endswith(f"/actions/{action}")) as posted):
+        action_button(page, action).click()
+    assert posted.value.status == expected_status, f"{action}: HTTP {posted.value.status}"
+
+
+def history_rows(page: Page):
+    return page.locator("#history tbody tr")
+
+
+def submitted_application(page: Page, title: str) -> int:
+    """A new startup account with a submitted application; returns the application id."""
+    register(page, "Chủ dự án")
+    page.goto("/organizations/new")
+    register_organization(page, f"Công ty {title}")
+    open_call_from_home(page)
+    fill_application(page, title)
+    application_id = save_draft(page)
+    take_action(page, "submit")
+    expect(page.locator("h1 .badge.submitted")).to_be_visible()
+    return application_id
+
+
+# --- the scenarios ----------------------------------------------------------------------------
+
+
+def test_new_startup_registers_applies_and_submits(page: Page, shot):
+    page.goto("/")
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+    expect(page.locator("main table tbody tr", has_text=CALL)).to_have_count(1)
+    shot(page, "home-vi")
+
+    page.goto("/register")
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+    if heading := vietnamese("Register your startup account"):
+        expect(page.locator("h1")).to_have_text(heading)
+    shot(page, "register-vi")
+    register(page, "Nguyễn Văn An")
+    expect(page.locator(".flash.success")).to_be_visible()
+    expect(page.locator("header")).to_contain_text("Nguyễn Văn An")
+    shot(page, "dashboard-after-register-vi")
+
+    page.locator("main a.btn.secondary[href$='/organizations/new']").click()
+    expect(page).to_have_url(re.compile(r"/organizations/new$"))
+    shot(page, "organization-form-vi")
+    register_organization(page, "Nông Nghiệp Xanh")
+    expect(page).to_have_url(re.compile(r"/my$"))
+    expect(page.locator("main ul li", has_text="Nông Nghiệp Xanh")).to_be_visible()
+
+    open_call_from_home(page)
+    expect(page.locator("#organization_id option:checked")).to_have_text("Nông Nghiệp Xanh")
+    fill_application(page, "Tưới tiêu thông minh")
+    shot(page, "application-form-vi")
+    application_id = save_draft(page)
+
+    expect(page.locator("h1")).to_contain_text("Tưới tiêu thông minh")
+    expect(page.locator("h1 .badge.draft")).to_be_visible()
+    if draft := vietnamese("Draft"):
+        expect(page.locator("h1 .badge.draft")).to_have_text(draft)
+    expect(page.locator(".facts")).to_contain_text("35.000.000")  # Vietnamese digit grouping
+    expect(history_rows(page)).to_have_count(1)
+    shot(page, "application-draft-vi")
+
+    take_action(page, "submit")
+    expect(page).to_have_url(re.compile(rf"/applications/{application_id}$"))
+    badge = page.locator("h1 .badge.submitted")
+    expect(badge).to_be_visible()
+    if submitted := vietnamese("Submitted"):
+        expect(badge).to_have_text(submitted)
+    expect(page.locator("h1 .badge.draft")).to_have_count(0)
+    expect(action_button(page, "submit")).to_have_count(0)
+    rows = history_rows(page)
+    expect(rows).to_have_count(2)
+    # created (→ draft), then submitted (draft → submitted)
+    expect(rows.nth(0).locator("td").nth(4)).not_to_contain_text("→")
+    expect(rows.nth(1).locator("td").nth(4)).to_contain_text("→")
+    expect(rows.nth(1).locator("td").nth(2)).to_contain_text("Nguyễn Văn An")
+    shot(page, "application-submitted-vi")
+
+    page.goto("/my")
+    row = page.locator("main table tbody tr", has_text="Tưới tiêu thông minh")
+    expect(row.locator(".badge.submitted")).to_be_visible()
+    shot(page, "dashboard-with-application-vi")
+
+
+def test_incomplete_draft_cannot_be_submitted(page: Page, shot):
+    register(page, "Trần Thị Bình")
+    # Applying before registering a startup leads through the organization form and back.
+    open_call_from_home(page)
+    expect(page).to_have_url(re.compile(r"/organizations/new\?next="))
+    expect(page.locator(".flash.info")).to_be_visible()
+    register_organization(page, "Học Vui")
+    expect(page).to_have_url(re.compile(r"/calls/\d+/apply$"))
+
+    fill_application(page, "Bản nháp dở dang", complete=False)
+    application_id = save_draft(page)
+    expect(page.locator("h1 .badge.draft")).to_be_visible()
+
+    take_action(page, "submit", expected_status=422)
+    expect(page).to_have_url(re.compile(rf"/applications/{application_id}/actions/submit$"))
+    problems = page.locator(".flash.error[role=alert] li")
+    # no summary, three required answers, no amount
+    expect(problems).to_have_count(5)
+    for label in REQUIRED_QUESTIONS.values():
+        expect(problems.filter(has_text=label)).to_have_count(1)
+    expect(page.locator("h1 .badge.draft")).to_be_visible()
+    expect(page.locator("h1")).to_contain_text("Bản nháp dở dang")
+    expect(page.locator(".facts")).to_contain_text("Học Vui")
+    expect(action_button(page, "submit")).to_be_visible()
+    expect(history_rows(page)).to_have_count(1)
+    shot(page, "submit-incomplete-422-vi")
+
+    page.goto(f"/applications/{application_id}")
+    expect(page.locator("h1 .badge.draft")).to_be_visible()
+    expect(history_rows(page)).to_have_count(1)
+
+
+def test_manager_returns_for_changes_and_startup_resubmits(new_page, shot):
+    title = f"Logistics lạnh {next(_numbers)}"
+    startup = new_page()
+    application_id = submitted_application(startup, title)
+
+    manager = new_page()
+    manager.goto("/login")
+    expect(manager.locator("html")).to_have_attribute("lang", "vi")
+    manager.fill("#email", "manager@demo.local")
+    manager.fill("#password", "demo-manager")
+    manager.locator("main form button[type=submit]").click()
+    # staff land on their calls
+    expect(manager).to_have_url(re.compile(r"/manage/calls$"))
+    shot(manager, "manager-calls-vi")
+
+    manager.locator("header .lang button", has_text="EN").click()
+    expect(manager.locator("html")).to_have_attribute("lang", "en")
+    expect(manager).to_have_url(re.compile(r"/manage/calls\??$"))
+    expect(manager.locator("header .lang button", has_text="EN")).to_be_disabled()
+    expect(manager.locator("h1")).to_have_text("Calls")
+    shot(manager, "manager-calls-en")
+
+    manager.get_by_role("link", name=re.compile(CALL)).click()
+    expect(manager).to_have_url(re.compile(r"/manage/calls/\d+$"))
+    row = manager.locator("#queue tbody tr", has_text=title)
+    expect(row).to_have_count(1)
+    expect(row.locator(".badge.submitted")).to_have_text("Submitted")
+    expect(row).to_contain_text("Hi-tech agriculture")
+    shot(manager, "manager-queue-en")
+
+    row.get_by_role("link", name=title).click()
+    expect(manager).to_have_url(re.compile(rf"/applications/{application_id}$"))
+    expect(manager.locator("h1 .badge.submitted")).to_have_text("Submitted")
+    rows = history_rows(manager)
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("Created")
+    expect(rows.nth(0)).to_contain_text("Startup")
+    expect(rows.nth(1)).to_contain_text("Submit")
+    expect(rows.nth(1)).to_contain_text("Draft → Submitted")
+    expect(manager.locator("#history thead")).to_contain_text("When")
+    shot(manager, "manager-application-en")
+
+    deadline = datetime.now() + timedelta(days=14)
+    reason = "Please add the pilot farms and a budget breakdown."
+    manager.fill("#return_for_changes-reason", reason)
+    manager.fill("#return_for_changes-revision_deadline", f"{deadline:%Y-%m-%dT%H:%M}")
+    take_action(manager, "return_for_changes")
+    expect(manager.locator(".flash.success")).to_contain_text("Return for changes")
+    expect(manager.locator("h1 .badge.changes_requested")).to_have_text("Changes requested")
+    expect(manager.locator(".facts")).to_contain_text("Revision deadline")
+    rows = history_rows(manager)
+    expect(rows).to_have_count(3)
+    expect(rows.nth(2)).to_contain_text("Return for changes")
+    expect(rows.nth(2)).to_contain_text("Submitted → Changes requested")
+    expect(rows.nth(2)).to_contain_text(reason)
+    expect(rows.nth(2)).to_contain_text("Programme manager")
+    expect(action_button(manager, "return_for_changes")).to_have_count(0)
+    shot(manager, "manager-application-returned-en")
+
+    # The startup, still in Vietnamese, sees the request, edits and resubmits.
+    startup.goto(f"/applications/{application_id}")
+    expect(startup.locator("html")).to_have_attribute("lang", "vi")
+    expect(startup.locator("h1 .badge.changes_requested")).to_be_visible()
+    if changes_requested := vietnamese("Changes requested"):
+        expect(startup.locator("h1 .badge")).to_have_text(changes_requested)
+    expect(history_rows(startup).nth(2)).to_contain_text(reason)
+    shot(startup, "startup-changes-requested-vi")
+
+    startup.locator("main a.btn.secondary[href$='/edit']").click()
+    expect(startup).to_have_url(re.compile(rf"/applications/{application_id}/edit$"))
+    expect(startup.locator("#title")).to_have_value(title)
+    expect(startup.locator("#requested_amount")).to_have_value("35000000")
+    startup.fill("#answer_plan", "Thí điểm ở 3 trang trại Cần Thơ; ngân sách chi tiết đính kèm.")
+    shot(startup, "startup-edit-vi")
+    assert save_draft(startup) == application_id
+    expect(startup.locator(".flash.success")).to_be_visible()
+    expect(startup.locator("main")).to_contain_text("Thí điểm ở 3 trang trại Cần Thơ")
+
+    take_action(startup, "resubmit")
+    expect(startup.locator("h1 .badge.submitted")).to_be_visible()
+    rows = history_rows(startup)
+    expect(rows).to_have_count(5)  # created, submitted, returned, edited, resubmitted
+    expect(rows.nth(4).locator("td").nth(4)).to_contain_text("→")
+    expect(action_button(startup, "resubmit")).to_have_count(0)
+    shot(startup, "startup-resubmitted-vi")
+
+    manager.reload()
+    expect(manager.locator("h1 .badge.submitted")).to_have_text("Submitted")
+    expect(history_rows(manager).nth(4)).to_contain_text("Resubmit")
+    expect(history_rows(manager).nth(4)).to_contain_text("Changes requested → Submitted")
+    shot(manager, "manager-application-resubmitted-en")
