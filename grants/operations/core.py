@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import joinedload
 
 from grants.config import TIMEZONE
 from grants.extensions import db
@@ -38,13 +39,16 @@ def transaction() -> Iterator[None]:
         raise
 
 
-def load(model: type[T], entity_id: Any, *, lock: bool = False) -> T:
-    """The row by primary key (locked for update when asked), or NotFound."""
+def load(model: type[T], entity_id: Any, *, lock: bool = False, with_: tuple = ()) -> T:
+    """The row by primary key, or NotFound. `lock` locks it (only it) for update; `with_` names
+    many-to-one relationships to load in the same query."""
     if not isinstance(entity_id, int) or isinstance(entity_id, bool):
         raise NotFound(_("Not found."))
     query = select(model).where(model.id == entity_id)
+    if with_:
+        query = query.options(*(joinedload(r, innerjoin=True) for r in with_))
     if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
+        query = query.with_for_update(of=model).execution_options(populate_existing=True)
     row = db.session.scalars(query).one_or_none()
     if row is None:
         raise NotFound(_("Not found."))

@@ -74,7 +74,8 @@ EFFECTS: dict[str, Callable[[GuardContext], None]] = {
 def act(actor: User, application_id: Any, action_name: str, data: Mapping[str, Any]) -> Application:
     """Take one workflow action on an application; raises an OperationError when refused."""
     with transaction():
-        application = load(Application, application_id, lock=True)
+        application = load(Application, application_id, lock=True,
+                           with_=(Application.call, Application.project))
         roles = permissions.roles_on_application(actor, application)
         if not roles:
             raise NotFound(_("Not found."))
