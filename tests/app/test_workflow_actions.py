@@ -185,3 +185,22 @@ def test_approve_respects_cap_and_remaining_budget(create_user, create_call, cre
     assert "10,000,000" in refused.value.problems[0]
     result = workflow.act(manager, second.id, "approve", {"version": 1, "amount": 10_000_000})
     assert (result.state, result.awarded_amount) == ("approved", 10_000_000)
+
+
+def test_every_payload_error_of_the_engine_has_a_translation():
+    from grants.labels import PAYLOAD_ERRORS
+    from workflow import Action, Engine, Field, PayloadError
+
+    kinds = ("text", "integer", "datetime", "date", "id")
+    action = Action("a", ("x",), "y", frozenset({"r"}),
+                    payload=tuple(Field(f"{kind}_{n}", kind, True) for kind in kinds
+                                  for n in range(3)))
+    bad = {}
+    for kind in kinds:
+        bad[f"{kind}_1"] = ["not", "scalar"] if kind != "text" else 5
+        bad[f"{kind}_2"] = "x" * 5000 if kind == "text" else "-1"
+    with pytest.raises(PayloadError) as refused:
+        Engine.parse_payload(action, bad)
+    messages = set(refused.value.errors.values())
+    assert len(refused.value.errors) == 3 * len(kinds)
+    assert messages <= set(PAYLOAD_ERRORS), messages - set(PAYLOAD_ERRORS)
