@@ -3,6 +3,7 @@
 import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
+from werkzeug.serving import run_simple
 
 from grants import audit, demo
 from grants.operations import OperationError, accounts
@@ -34,7 +35,8 @@ def quickstart(host: str, port: int, no_serve: bool) -> None:
     if no_serve:
         return
     click.echo(f"Serving on http://{host}:{port}  (Ctrl+C to stop)")
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    # app.run() refuses to block a `flask` command; the development server itself does not
+    run_simple(host, port, app, threaded=True)
 
 
 @click.group()
