@@ -83,3 +83,18 @@ def test_audit_verify_command(app, create_user):
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 0 and "OK: 1 events" in result.output
 
+
+
+def test_quickstart_serves_the_app_in_demo_mode(tmp_path, monkeypatch):
+    from grants import cli, create_app
+
+    served = {}
+    monkeypatch.setattr(cli, "run_simple", lambda host, port, app, **kw: served.update(
+        host=host, port=port, demo=app.config["DEMO_MODE"]))
+    fresh = create_app({"TESTING": True, "SECRET_KEY": "x",
+                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'serve.sqlite'}"})
+    with fresh.app_context():
+        result = fresh.test_cli_runner().invoke(args=["quickstart", "--port", "5055"])
+        assert result.exit_code == 0, result.output
+        db.engine.dispose()
+    assert served == {"host": "127.0.0.1", "port": 5055, "demo": True}
