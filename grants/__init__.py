@@ -75,10 +75,14 @@ def _secret_key(app: Flask) -> None:
 
 
 def select_locale() -> str:
-    """The language the user chose (account, then session), else Vietnamese."""
+    """The language the user chose (their account, then this browser's session); for the API
+    the token's user, then Accept-Language; else Vietnamese."""
     if not has_request_context():
         return "vi"
-    if current_user and current_user.is_authenticated and current_user.locale:
-        return current_user.locale
+    user = g.get("api_user") or current_user
+    if user and user.is_authenticated and user.locale:
+        return user.locale
+    if request.blueprint == "api":
+        return request.accept_languages.best_match(configuration.LANGUAGES) or "vi"
     chosen = session.get("locale")
     return chosen if chosen in configuration.LANGUAGES else "vi"

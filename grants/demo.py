@@ -60,19 +60,25 @@ ACCOUNTS = [
 
 
 def seed() -> bool:
-    """Create the demo programme, calls and accounts unless they exist; True if it did."""
-    if db.session.scalar(select(Programme.id).where(Programme.title == PROGRAMME)):
-        return False
-    with transaction():
-        programme = Programme(title=PROGRAMME, starts_on=date(2024, 1, 1),
-                              ends_on=date(2028, 12, 31))
-        programme.targets = [
-            ProgrammeTarget(stage=stage.value, year=year, projects=total // len(YEARS))
-            for stage, total in TARGETS.items() for year in YEARS
-        ]
-        db.session.add(programme)
+    """Create whatever of the demo programme, calls and accounts is missing; True if anything
+    was. Each piece is checked on its own, so an interrupted seed is finished by the next run."""
+    created = False
+    programme = db.session.scalar(select(Programme).where(Programme.title == PROGRAMME))
+    if programme is None:
+        with transaction():
+            programme = Programme(title=PROGRAMME, starts_on=date(2024, 1, 1),
+                                  ends_on=date(2028, 12, 31))
+            programme.targets = [
+                ProgrammeTarget(stage=stage.value, year=year, projects=total // len(YEARS))
+                for stage, total in TARGETS.items() for year in YEARS
+            ]
+            db.session.add(programme)
+        created = True
     now = utcnow().replace(microsecond=0)
+    staged = set(db.session.scalars(select(Call.stage).where(Call.programme_id == programme.id)))
     for stage in Stage:
+        if stage.value in staged:
+            continue
         calls.create_call(None, {
             "programme_id": programme.id, "stage": stage.value,
             "title": f"{STAGE_TITLES[stage]}: đợt tiếp nhận hồ sơ năm {now.year}",
@@ -83,11 +89,16 @@ def seed() -> bool:
             "required_documents": [], "questions": QUESTIONS,
             "rubric": {"pass_threshold": 60, "criteria": CRITERIA},
         })
+        created = True
+    existing = set(db.session.scalars(select(User.email)))
     for email, name, password, role in ACCOUNTS:
+        if email in existing:
+            continue
         programme_id = programme.id if role in (Role.MANAGER, Role.REVIEWER) else None
         accounts.create_user(email, name, password, role.value, programme_id,
                              allow_demo_password=True)
-    return True
+        created = True
+    return created
 
 
 def bulk_applications(count: int, progress=None) -> int:

@@ -57,6 +57,8 @@ PAYLOAD_FIELDS = {
 PAYLOAD_ERRORS = {
     "is required": _l("This field is required."),
     "must be text": _l("Must be text."),
+    "must not contain control or invalid characters":
+        _l("Must not contain control or invalid characters."),
     "must be at most 4000 characters": _l("At most %(n)d characters.", n=4000),
     "must be a whole number, 0 or more": _l("Must be a whole number, 0 or more."),
     "must be a positive identifier": _l("Must be a positive identifier."),

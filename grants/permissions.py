@@ -63,7 +63,18 @@ def can_create_call(user: User, programme_id: int) -> bool:
 
 
 def can_view_organization(user: User, organization_id: int) -> bool:
-    return is_member(user, organization_id) or is_staff(user)
+    """Members, and staff who can see one of its applications (a submitted one)."""
+    if is_member(user, organization_id):
+        return True
+    if not is_staff(user):
+        return False
+    return db.session.scalar(
+        select(Application.id)
+        .join(Project, Project.id == Application.project_id)
+        .join(Call, Call.id == Application.call_id)
+        .where(Project.organization_id == organization_id, visible_applications(user))
+        .limit(1)
+    ) is not None
 
 
 def is_staff(user: User) -> bool:

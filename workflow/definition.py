@@ -77,6 +77,14 @@ class Definition:
         return frozenset(state.name for state in self.states if state.final)
 
     @property
+    def action_names(self) -> frozenset[str]:
+        return frozenset(action.name for action in self.actions)
+
+    @property
+    def role_names(self) -> frozenset[str]:
+        return frozenset(role for action in self.actions for role in action.roles)
+
+    @property
     def guard_names(self) -> frozenset[str]:
         return frozenset(guard for action in self.actions for guard in action.guards)
 
@@ -225,6 +233,27 @@ def _check_graph(definition: Definition, where: str) -> None:
             raise DefinitionError(
                 f"{where}: state {name!r} is unreachable from {definition.initial!r}"
             )
+    can_finish = _can_finish(definition)
+    for name in state_names:
+        if name not in can_finish:
+            raise DefinitionError(
+                f"{where}: state {name!r} cannot reach any final state (a trap)"
+            )
+
+
+def _can_finish(definition: Definition) -> set[str]:
+    """The states from which some final state can be reached (search backwards from them)."""
+    done = set(definition.final_states)
+    queue = deque(done)
+    while queue:
+        current = queue.popleft()
+        for action in definition.actions:
+            if action.dest == current:
+                for source in action.sources:
+                    if source not in done:
+                        done.add(source)
+                        queue.append(source)
+    return done
 
 
 def _reachable(definition: Definition) -> set[str]:

@@ -42,10 +42,21 @@ def parse_payload(action: Action, data: Mapping[str, Any]) -> dict[str, Any]:
 def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError("must be text")
+    if "\x00" in value or not _encodable(value):
+        raise ValueError("must not contain control or invalid characters")
     text = value.strip()
     if len(text) > MAX_TEXT_LENGTH:
         raise ValueError(f"must be at most {MAX_TEXT_LENGTH} characters")
     return text
+
+
+def _encodable(value: str) -> bool:
+    """False for text with lone surrogates, which no database can store."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _whole_number(value: Any) -> int | None:
@@ -70,18 +81,28 @@ def _id(value: Any) -> int:
     return number
 
 
+# Dates outside these years are typing mistakes, and the extremes overflow time zone arithmetic.
+YEARS = range(1900, 2201)
+
+
 def _datetime(value: Any) -> datetime:
     try:
-        return datetime.fromisoformat(value.strip())
+        moment = datetime.fromisoformat(value.strip())
     except (AttributeError, ValueError):
-        raise ValueError("must be an ISO 8601 date and time") from None
+        moment = None
+    if moment is None or moment.year not in YEARS:
+        raise ValueError("must be an ISO 8601 date and time")
+    return moment
 
 
 def _date(value: Any) -> date:
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except (AttributeError, ValueError):
-        raise ValueError("must be an ISO 8601 date") from None
+        day = None
+    if day is None or day.year not in YEARS:
+        raise ValueError("must be an ISO 8601 date")
+    return day
 
 
 _PARSERS: dict[str, Callable[[Any], Any]] = {

@@ -1,6 +1,7 @@
 """The JSON API under /api/v1, authenticated by personal access tokens."""
 
 from flask import Blueprint, g, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from grants.api.problems import problem
@@ -16,10 +17,10 @@ def _authenticate():
     if request.endpoint == "api.openapi":
         return None
     header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
+    scheme, _space, token = header.partition(" ")
     user = accounts.user_for_token(token.strip()) if scheme.lower() == "bearer" else None
     if user is None:
-        return problem(401, "Unauthorized", "A valid bearer token is required.")
+        return problem(401, "Unauthorized", _("A valid bearer token is required."))
     g.api_user = user
     return None
 

@@ -5,6 +5,7 @@ import binascii
 import json
 
 from flask import current_app, g, jsonify, request, url_for
+from flask_babel import gettext as _
 
 from grants import permissions
 from grants.api import api, serialize
@@ -18,13 +19,14 @@ from grants.operations import (
     organizations,
     workflow,
 )
+from grants.operations.core import whole_number
 from workflow import default_registry, to_mermaid
 
 
 def _body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise Invalid("The request body must be a JSON object.")
+        raise Invalid(_("The request body must be a JSON object."))
     return data
 
 
@@ -37,8 +39,8 @@ def _cursor() -> int | None:
         value = json.loads(base64.urlsafe_b64decode(raw.encode() + b"==="))["at"]
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
         value = None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise Invalid("The cursor is not valid.", {"cursor": "Not a cursor of this list."})
+    if whole_number(value) is None or isinstance(value, str):
+        raise Invalid(_("The cursor is not valid."), {"cursor": _("Not a cursor of this list.")})
     return value
 
 
@@ -54,9 +56,10 @@ def _int_arg(name: str) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isdigit():
-        raise Invalid("Some fields are not valid.", {name: "Must be a whole number."})
-    return int(raw)
+    number = whole_number(raw)
+    if number is None:
+        raise Invalid(_("Some fields are not valid."), {name: _("Must be a whole number.")})
+    return number
 
 
 @api.get("/openapi.json")
@@ -183,7 +186,7 @@ def workflow_detail(name: str):
     try:
         definition = default_registry().get(name, version)
     except KeyError:
-        raise NotFound("No such workflow.") from None
+        raise NotFound(_("No such workflow.")) from None
     return jsonify({
         "name": definition.name,
         "version": definition.version,

@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from grants import audit
 from grants.extensions import db
 from grants.models import ApiToken, Programme, Role, RoleGrant, User, utcnow
-from grants.operations.core import Validator, load, transaction
+from grants.operations.core import Validator, load, text_problem, transaction
 from grants.operations.errors import Invalid, NotFound
 
 MIN_PASSWORD = 10
@@ -59,7 +59,7 @@ def register(data: Any, locale: str | None = None) -> User:
     v = Validator(data)
     email = v.text("email", max_length=254)
     name = v.text("name", max_length=200)
-    password = v.text("password", max_length=200)
+    password = v.password("password")
     with transaction():
         user = _new_user(v, email, name, password)
         user.locale = locale
@@ -73,8 +73,8 @@ def create_user(email: str, name: str, password: str, role: str,
                 programme_id: int | None = None, *, allow_demo_password: bool = False) -> User:
     """A staff (or any) account, from the command line; the demo seed may use demo passwords."""
     v = Validator({"email": email, "name": name, "password": password})
-    v.text("email", max_length=254)
-    v.text("name", max_length=200)
+    email, name = v.text("email", max_length=254), v.text("name", max_length=200)
+    password = v.password("password")
     if role not in {r.value for r in Role}:
         v.fail("role", _("Must be one of: %(choices)s.", choices=", ".join(r.value for r in Role)))
     with transaction():
@@ -87,7 +87,10 @@ def create_user(email: str, name: str, password: str, role: str,
 
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None."""
-    user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    email, password = (email or "").strip().lower(), password or ""
+    if text_problem(email) or text_problem(password) or len(email) > 254:
+        return None
+    user = db.session.scalar(select(User).where(User.email == email))
     if user is None or not user.active or not check_password_hash(user.password_hash, password):
         return None
     if password in DEMO_PASSWORDS and not current_app.config.get("DEMO_MODE"):
@@ -141,7 +144,9 @@ def user_for_token(token: str) -> User | None:
 
 
 def user_by_email(email: str) -> User:
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    email = email.strip().lower()
+    user = None if text_problem(email) else db.session.scalar(
+        select(User).where(User.email == email))
     if user is None:
         raise Invalid(_("No account with this email."), {"email": _("No account with this email.")})
     return user

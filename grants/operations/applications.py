@@ -9,7 +9,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from grants import audit, labels, permissions
 from grants.extensions import db
 from grants.models import FIELDS, Application, Call, Project, User, utcnow
-from grants.operations.core import Validator, load, transaction
+from grants.operations.core import MAX_ID, Validator, load, transaction
 from grants.operations.errors import Conflict, Forbidden, Invalid, NotFound
 
 MAX_ANSWER = 10_000
@@ -58,12 +58,12 @@ def _project_fields(v: Validator, project: Any, *, partial: bool) -> dict[str, A
 def create_application(actor: User, data: Any) -> Application:
     """A draft application of a new project of one of the actor's organizations."""
     v = Validator(data)
-    call_id = v.integer("call_id", minimum=1, maximum=2**62)
+    call_id = v.integer("call_id", minimum=1, maximum=MAX_ID)
     requested = v.integer("requested_amount", required=False, default=0)
     project_data = data.get("project")
     fields = _project_fields(v, project_data, partial=False)
     organization_id = Validator(project_data).integer(
-        "organization_id", minimum=1, maximum=2**62) if isinstance(project_data, dict) else None
+        "organization_id", minimum=1, maximum=MAX_ID) if isinstance(project_data, dict) else None
     if isinstance(project_data, dict) and organization_id is None:
         v.fail("project.organization_id", _("Choose one of your organizations."))
     if not permissions.can_apply(actor):
@@ -101,7 +101,7 @@ def create_application(actor: User, data: Any) -> Application:
 def update_application(actor: User, application_id: Any, data: Any) -> Application:
     """Edit a draft (or an application returned for changes); `version` must be current."""
     v = Validator(data)
-    version = v.integer("version", minimum=0, maximum=2**62)
+    version = v.integer("version", minimum=0, maximum=MAX_ID)
     with transaction():
         application = load(Application, application_id, lock=True)
         if not permissions.can_view_application(actor, application):

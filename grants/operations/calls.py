@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from grants import audit, permissions
 from grants.extensions import db
 from grants.models import Application, Call, Programme, Stage, User, utcnow
-from grants.operations.core import Validator, load, transaction
+from grants.operations.core import MAX_ID, Validator, load, transaction
 from grants.operations.errors import Forbidden
 from workflow import default_registry
 
@@ -82,10 +82,16 @@ def _questions(v: Validator, value: Any) -> list[dict[str, Any]]:
     return clean
 
 
+def _acting_role(actor: User | None, programme_id: int) -> str:
+    if actor is None:
+        return "system"
+    return "manager" if actor.has_role("manager", programme_id) else "admin"
+
+
 def create_call(actor: User | None, data: Any) -> Call:
     """Open a call; it pins the latest version of its stage's workflow."""
     v = Validator(data)
-    programme_id = v.integer("programme_id", minimum=1, maximum=2**62)
+    programme_id = v.integer("programme_id", minimum=1, maximum=MAX_ID)
     stage = v.choice("stage", [s.value for s in Stage])
     title = v.text("title")
     opens_at, closes_at = v.moment("opens_at"), v.moment("closes_at")
@@ -100,6 +106,9 @@ def create_call(actor: User | None, data: Any) -> Call:
     limit = v.integer("disagreement_limit", required=False, maximum=100, default=30)
     blind = v.boolean("blind_review")
     documents = _strings(v, "required_documents", data.get("required_documents"))
+    if documents:  # nothing could ever be submitted to such a call yet
+        v.fail("required_documents",
+               _("Document uploads are not available yet: leave this list empty."))
     questions = _questions(v, data.get("questions"))
     rubric = _rubric(v, data.get("rubric"))
     if actor is not None and programme_id and not permissions.can_create_call(actor, programme_id):
@@ -119,7 +128,7 @@ def create_call(actor: User | None, data: Any) -> Call:
         db.session.add(call)
         db.session.flush()
         audit.record(
-            actor=actor, role="manager" if actor else "system", entity_type="call",
+            actor=actor, role=_acting_role(actor, programme_id), entity_type="call",
             entity_id=call.id, action="create",
             payload={"programme_id": programme_id, "stage": stage, "title": title,
                      "opens_at": opens_at, "closes_at": closes_at, "budget": budget,

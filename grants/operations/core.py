@@ -1,5 +1,6 @@
 """Pieces every operation uses: the transaction, loading rows, validating input."""
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -8,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
 from grants.config import TIMEZONE
@@ -18,20 +19,53 @@ from grants.operations.errors import Conflict, Invalid, NotFound
 T = TypeVar("T")
 LOCAL = ZoneInfo(TIMEZONE)
 MAX_MONEY = 10**15  # one quadrillion đồng: far above any programme budget
+MAX_ID = 2**31 - 1  # primary keys are 32-bit integers
+YEARS = range(1900, 2201)  # outside these, a date is a typing mistake (and overflows)
+# PostgreSQL: serialization failure, deadlock detected, lock not available.
+RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
+_DIGITS = re.compile(r"[0-9]{1,18}")  # ASCII only: "²".isdigit() is true, int("²") fails
+
+
+def whole_number(value: Any) -> int | None:
+    """An int, or a string of 1 to 18 ASCII digits, as an int; None for anything else."""
+    if isinstance(value, str):
+        value = value.strip()
+        return int(value) if _DIGITS.fullmatch(value) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def text_problem(value: str) -> str | None:
+    """Why this text cannot be stored, or None: NUL bytes and lone surrogates."""
+    if "\x00" in value:
+        return _("Must not contain control or invalid characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return _("Must not contain control or invalid characters.")
+    return None
 
 
 @contextmanager
 def transaction() -> Iterator[None]:
     """Commit what the block did, or roll all of it back.
 
-    SQLite lets one writer in at a time; a writer it turns away is told so as a conflict.
+    When the database turns a writer away because of another writer (SQLite's single writer,
+    a PostgreSQL deadlock or serialisation failure, a unique value saved a moment earlier by
+    someone else), the caller gets a conflict to retry, not a server error.
     """
     try:
         yield
         db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(_("This conflicts with something saved at the same moment. "
+                         "Reload and try again.")) from None
     except OperationalError as error:
         db.session.rollback()
-        if "database is locked" in str(error):
+        if "database is locked" in str(error) or \
+                getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES:
             raise Conflict(_("Someone else is saving at this moment. Please try again.")) from None
         raise
     except BaseException:
@@ -42,7 +76,8 @@ def transaction() -> Iterator[None]:
 def load(model: type[T], entity_id: Any, *, lock: bool = False, with_: tuple = ()) -> T:
     """The row by primary key, or NotFound. `lock` locks it (only it) for update; `with_` names
     many-to-one relationships to load in the same query."""
-    if not isinstance(entity_id, int) or isinstance(entity_id, bool):
+    if not isinstance(entity_id, int) or isinstance(entity_id, bool) \
+            or not 1 <= entity_id <= MAX_ID:
         raise NotFound(_("Not found."))
     query = select(model).where(model.id == entity_id)
     if with_:
@@ -81,9 +116,23 @@ class Validator:
         if len(value) > max_length:
             self.fail(name, _("At most %(n)d characters.", n=max_length))
             return default
-        if "\x00" in value:
-            self.fail(name, _("Must not contain NUL characters."))
+        if problem := text_problem(value):
+            self.fail(name, problem)
             return default
+        return value
+
+    def password(self, name: str) -> str | None:
+        """A password exactly as typed: never trimmed."""
+        value = self.data.get(name)
+        if not isinstance(value, str) or not value:
+            self.fail(name, _("This field is required."))
+            return None
+        if len(value) > 200:
+            self.fail(name, _("At most %(n)d characters.", n=200))
+            return None
+        if problem := text_problem(value):
+            self.fail(name, problem)
+            return None
         return value
 
     def integer(self, name: str, *, required: bool = True, minimum: int = 0,
@@ -93,9 +142,8 @@ class Validator:
             if required:
                 self.fail(name, _("This field is required."))
             return default
-        if isinstance(value, str) and value.strip().isdigit():
-            value = int(value.strip())
-        if not isinstance(value, int) or isinstance(value, bool):
+        value = whole_number(value)
+        if value is None:
             self.fail(name, _("Must be a whole number."))
             return default
         if not minimum <= value <= maximum:
@@ -127,7 +175,10 @@ class Validator:
             self.fail(name, _("A date and time is required (ISO 8601)."))
             return None
         try:
-            return to_utc(datetime.fromisoformat(value.strip()))
+            moment = datetime.fromisoformat(value.strip())
+            if moment.year not in YEARS:
+                raise ValueError
+            return to_utc(moment)
         except ValueError:
             self.fail(name, _("Not a valid date and time (ISO 8601)."))
             return None
@@ -139,7 +190,10 @@ class Validator:
         if isinstance(value, date):
             return value
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
+            if day.year not in YEARS:
+                raise ValueError
+            return day
         except (TypeError, ValueError):
             self.fail(name, _("Not a valid date (YYYY-MM-DD)."))
             return None

@@ -11,7 +11,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from grants import audit, labels, permissions
-from grants.models import Application, User, utcnow
+from grants.models import Application, Role, User, utcnow
 from grants.operations.core import load, to_utc, transaction
 from grants.operations.errors import Conflict, Forbidden, Invalid, NotFound
 from grants.operations.guards import GUARDS, GuardContext
@@ -22,10 +22,33 @@ from workflow import (
     InvalidTransition,
     NotAllowed,
     PayloadError,
+    Registry,
     default_registry,
 )
 
+# Guards the definitions name whose capability is not built yet; their actions are not offered.
+NOT_BUILT = frozenset({
+    "review_quorum_assigned", "review_quorum_submitted", "tranches_match_award", "pilot_planned",
+    "pilot_results_recorded", "pilot_finished", "evaluation_recorded", "next_stage_call",
+    "four_eyes",
+})
+
+
+def check_definitions(registry: Registry) -> None:
+    """Refuse definitions that name a guard or a role the app does not know (a typo would
+    otherwise hide an action or make it impossible to take)."""
+    roles = {role.value for role in Role}
+    for definition in registry.all():
+        unknown_guards = definition.guard_names - GUARDS.keys() - NOT_BUILT
+        unknown_roles = definition.role_names - roles
+        if unknown_guards or unknown_roles:
+            raise RuntimeError(
+                f"workflow {definition.name} v{definition.version}: unknown guards "
+                f"{sorted(unknown_guards)}, unknown roles {sorted(unknown_roles)}")
+
+
 engine = Engine(default_registry())
+check_definitions(engine.registry)
 
 
 def definition_of(application: Application) -> Definition:
@@ -88,6 +111,8 @@ def act(actor: User, application_id: Any, action_name: str, data: Mapping[str, A
                              "(version %(current)d, you had %(yours)d). Reload and try again.",
                              current=application.version, yours=version))
         definition = definition_of(application)
+        if action_name not in labels.ACTIONS or action_name not in definition.action_names:
+            raise NotFound(_("No such action."))
         try:
             action = engine.check(definition, application.state, action_name, roles)
         except InvalidTransition:

@@ -11,6 +11,7 @@ from grants.config import LANGUAGES
 from grants.extensions import db, login_manager
 from grants.models import User
 from grants.operations import OperationError
+from grants.operations.core import MAX_ID, whole_number
 from grants.web.forms import EmptyForm
 
 
@@ -25,7 +26,8 @@ def register_web(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        number = whole_number(user_id)
+        return db.session.get(User, number) if number and number <= MAX_ID else None
 
     @app.context_processor
     def _helpers() -> dict:

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from grants import permissions
 from grants.labels import ACTIONS
 from grants.operations import Invalid, OperationError, applications, history, workflow
+from grants.operations.core import whole_number
 from grants.web.forms import EmptyForm
 
 bp = Blueprint("applications", __name__)
@@ -41,8 +42,7 @@ def act(application_id: int, action: str):
         flash(_("The form expired. Please try again."), "error")
         return redirect(url_for("applications.detail", application_id=application_id))
     data = {k: v for k, v in request.form.items() if k not in ("csrf_token", "version")}
-    version = request.form.get("version", "")
-    data["version"] = int(version) if version.isdigit() else None
+    data["version"] = whole_number(request.form.get("version"))
     try:
         workflow.act(current_user, application_id, action, data)
     except Invalid as error:

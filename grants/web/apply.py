@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from grants import labels, permissions
 from grants.operations import Conflict, Invalid, applications, calls, organizations
+from grants.operations.core import whole_number
 from grants.web import safe_next
 from grants.web.forms import OrganizationForm, application_form
 
@@ -57,6 +58,16 @@ def new_organization():
     return render_template("apply/organization_form.html", form=form), status
 
 
+# 35000000, 35.000.000, 35,000,000 or 35 000 000; anything else goes to the operation as typed
+# and is refused there (35.000.000,50 is not a whole number of đồng).
+GROUPED = re.compile(r"\d{1,3}(?:([.,\s])\d{3})(?:\1\d{3})*")
+
+
+def without_grouping(amount: str | None) -> str:
+    amount = (amount or "").strip()
+    return re.sub(r"\D", "", amount) if GROUPED.fullmatch(amount) else amount
+
+
 def _application_data(form, questions) -> dict:
     return {
         "project": {
@@ -66,8 +77,7 @@ def _application_data(form, questions) -> dict:
             "organization_id": form.organization_id.data,
         },
         "answers": {q["key"]: getattr(form, f"answer_{q['key']}").data or "" for q in questions},
-        # people write 35.000.000 or 35,000,000: keep the digits, the operation checks the rest
-        "requested_amount": re.sub(r"[\s.,_]", "", form.requested_amount.data or "") or 0,
+        "requested_amount": without_grouping(form.requested_amount.data) or 0,
     }
 
 
@@ -122,8 +132,7 @@ def edit_application(application_id: int):
     elif form.validate_on_submit():
         data = _application_data(form, call.questions)
         data["project"].pop("organization_id")
-        version = form.version.data
-        data["version"] = int(version) if version and version.isdigit() else None
+        data["version"] = whole_number(form.version.data)
         try:
             applications.update_application(current_user, application.id, data)
         except Invalid as error:

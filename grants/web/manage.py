@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from grants import permissions
 from grants.operations import applications, calls
+from grants.operations.core import whole_number
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 PAGE = 50
@@ -32,7 +33,7 @@ def queue(call_id: int):
     if None not in managed and call.programme_id not in managed:
         abort(404)
     state = request.args.get("state") or None
-    before = request.args.get("before", type=int)
+    before = whole_number(request.args.get("before"))
     rows = applications.list_applications(current_user, call_id=call.id, state=state,
                                           after_id=before, limit=PAGE + 1)
     more = len(rows) > PAGE

@@ -232,7 +232,7 @@ def test_calls_create_list_and_refusals(api, create_programme, create_user):
     body = {"programme_id": programme.id, "stage": "incubation", "title": "Ươm tạo 2027",
             "opens_at": now.isoformat(), "closes_at": (now + timedelta(days=30)).isoformat(),
             "budget": 800_000_000, "review_quorum": 3, "disagreement_limit": 25,
-            "blind_review": True, "required_documents": ["pitch_deck"],
+            "blind_review": True, "required_documents": [],
             "rubric": {"pass_threshold": 60, "criteria": [
                 {"key": "innovation", "name": "Đổi mới", "weight": 1, "max_score": 10}]}}
     response = manager.post("/calls", json=body)
@@ -249,10 +249,10 @@ def test_calls_create_list_and_refusals(api, create_programme, create_user):
     other_manager = api(create_user("manager", create_programme()))
     assert_problem(other_manager.post("/calls", json=body), 403)
     bad = body | {"stage": "moonshot", "budget": -1, "closes_at": body["opens_at"],
-                  "rubric": {"criteria": []}}
+                  "rubric": {"criteria": []}, "required_documents": ["pitch_deck"]}
     problem = assert_problem(manager.post("/calls", json=bad), 422)
     assert {"stage", "budget", "closes_at", "rubric.pass_threshold",
-            "rubric.criteria"} <= set(problem["errors"])
+            "rubric.criteria", "required_documents"} <= set(problem["errors"])
 
 
 def test_programmes_and_organizations(api, create_user, create_programme, create_organization):

@@ -40,6 +40,17 @@ def test_quickstart_seeds_once_and_prints_the_demo_accounts(app, tmp_path):
         db.engine.dispose()
 
 
+def test_an_interrupted_seed_is_finished_by_the_next_run(app, create_user):
+    from grants import demo
+
+    create_user("admin", email="admin@demo.local")  # as if a run had stopped half way
+    assert demo.seed() is True
+    emails = set(db.session.scalars(select(User.email)))
+    assert {email for email, *_ in demo.ACCOUNTS} <= emails
+    assert db.session.scalar(select(func.count()).select_from(Call)) == 3
+    assert demo.seed() is False
+
+
 def test_users_create_and_token_create(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["users", "create", "--email", "lan@sokhcn.gov.vn",

@@ -39,7 +39,9 @@ def test_submit_moves_to_submitted_and_records_one_event(setup):
 
 
 def test_submit_lists_every_missing_piece(create_user, create_call, create_application):
-    call = create_call(cap_per_project=10_000_000, required_documents=["pitch_deck"])
+    call = create_call(cap_per_project=10_000_000)
+    call.required_documents = ["pitch_deck"]  # calls cannot ask for documents until uploads exist
+    db.session.commit()
     startup = create_user("applicant")
     application = create_application(startup, call, complete=False,
                                      requested_amount=20_000_000)
@@ -78,10 +80,12 @@ def test_action_not_valid_from_state_is_a_conflict(setup):
         workflow.act(startup, application.id, "resubmit", {"version": 1})
 
 
-def test_unknown_action_is_a_conflict(setup):
+def test_unknown_action_is_not_found(setup):
     _, startup, application, _ = setup
-    with pytest.raises(Conflict):
+    with pytest.raises(NotFound):
         workflow.act(startup, application.id, "fly_to_the_moon", {"version": 1})
+    with pytest.raises(NotFound):  # a real action, but not of this stage's workflow
+        workflow.act(startup, application.id, "start_pilot", {"version": 1})
 
 
 def test_staff_do_not_see_drafts_and_applicant_may_not_screen(setup):
@@ -204,3 +208,17 @@ def test_every_payload_error_of_the_engine_has_a_translation():
     messages = set(refused.value.errors.values())
     assert len(refused.value.errors) == 3 * len(kinds)
     assert messages <= set(PAYLOAD_ERRORS), messages - set(PAYLOAD_ERRORS)
+
+
+def test_shipped_definitions_name_only_known_guards_and_roles():
+    from grants.operations.workflow import check_definitions
+    from workflow import Registry, default_registry, parse_definition
+
+    check_definitions(default_registry())
+    for mistake, culprit in (("guards", "award_withn_budget"), ("roles", "mananger")):
+        data = {"name": "typo", "version": 1, "entity": "application", "initial": "a",
+                "title": "Typo", "states": [{"name": "a"}, {"name": "b", "final": True}],
+                "actions": [{"name": "go", "from": ["a"], "to": "b", "roles": ["manager"]}]}
+        data["actions"][0][mistake] = [culprit]
+        with pytest.raises(RuntimeError, match=culprit):
+            check_definitions(Registry([parse_definition(data)]))

@@ -113,6 +113,15 @@ BROKEN = {
         _add_state_and_action({"name": "stuck"}, extra_action("park", "draft", "stuck")),
         ["stuck", "no outgoing action"],
     ),
+    "trap cycle": (
+        lambda data: (
+            data["states"].extend([{"name": "ping"}, {"name": "pong"}]),
+            data["actions"].extend([extra_action("serve", "draft", "ping"),
+                                    extra_action("hit", "ping", "pong"),
+                                    extra_action("back", "pong", "ping")]),
+        ),
+        ["ping", "cannot reach any final state"],
+    ),
     "final state with way out": (
         _append("actions", extra_action("reopen", "done", "draft")),
         ["done", "reopen"],
