@@ -19,7 +19,7 @@ from grants.operations import (
     organizations,
     workflow,
 )
-from grants.operations.core import whole_number
+from grants.operations.core import MAX_ID, whole_number
 from workflow import default_registry, to_mermaid
 
 
@@ -39,7 +39,7 @@ def _cursor() -> int | None:
         value = json.loads(base64.urlsafe_b64decode(raw.encode() + b"==="))["at"]
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
         value = None
-    if whole_number(value) is None or isinstance(value, str):
+    if isinstance(value, str) or whole_number(value) is None or not 0 <= value < 10**18:
         raise Invalid(_("The cursor is not valid."), {"cursor": _("Not a cursor of this list.")})
     return value
 
@@ -57,7 +57,7 @@ def _int_arg(name: str) -> int | None:
     if raw is None or raw == "":
         return None
     number = whole_number(raw)
-    if number is None:
+    if number is None or number > MAX_ID:
         raise Invalid(_("Some fields are not valid."), {name: _("Must be a whole number.")})
     return number
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from grants import audit, labels, permissions
 from grants.extensions import db
 from grants.models import FIELDS, Application, Call, Project, User, utcnow
-from grants.operations.core import MAX_ID, Validator, load, transaction
+from grants.operations.core import MAX_ID, Validator, load, text_problem, transaction
 from grants.operations.errors import Conflict, Forbidden, Invalid, NotFound
 
 MAX_ANSWER = 10_000
@@ -31,8 +31,8 @@ def _answers(v: Validator, call: Call, answers: Any) -> dict[str, str]:
             v.fail(f"answers.{key}", _("Must be text."))
         elif value is not None and len(value) > MAX_ANSWER:
             v.fail(f"answers.{key}", _("At most %(n)d characters.", n=MAX_ANSWER))
-        elif value is not None and "\x00" in value:
-            v.fail(f"answers.{key}", _("Must not contain NUL characters."))
+        elif value is not None and (problem := text_problem(value)):
+            v.fail(f"answers.{key}", problem)
         else:
             clean[key] = (value or "").strip()
     return clean

@@ -306,3 +306,47 @@ def test_openapi_describes_every_route_and_no_more(client):
 def test_unknown_api_route_is_a_problem_404(client):
     assert_problem(client.get("/api/v1/nothing-here"), 404)
     assert_problem(client.delete("/api/v1/me"), 405)
+
+
+def test_staff_see_a_startup_only_through_a_submitted_application(
+    api, startup_api, create_call, create_user, create_programme, manager_of
+):
+    client, _, organization = startup_api
+    call = create_call()
+    app_id = new_application(client, call, organization).get_json()["id"]
+    manager, auditor = api(manager_of(call)), api(create_user("auditor"))
+    other_manager = api(create_user("manager", create_programme()))
+    for staff in (manager, auditor, other_manager):  # a draft is the startup's own
+        assert_problem(staff.get(f"/organizations/{organization.id}"), 404)
+    client.post(f"/applications/{app_id}/actions/submit", json={"version": 1})
+    assert manager.get(f"/organizations/{organization.id}").status_code == 200
+    assert auditor.get(f"/organizations/{organization.id}").status_code == 200
+    assert_problem(other_manager.get(f"/organizations/{organization.id}"), 404)
+
+
+def test_api_speaks_the_users_language_or_accept_language(api, create_user):
+    from grants.operations import accounts as ops
+
+    user = create_user("applicant")
+    client = api(user)
+    assert client.get("/programmes/999").get_json()["detail"] == "Không tìm thấy."
+    english = client.get("/programmes/999", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert english.get_json()["detail"] == "Not found."
+    ops.set_locale(user, "en")
+    assert client.get("/programmes/999").get_json()["detail"] == "Not found."
+
+
+def test_opening_a_call_records_the_role_that_allowed_it(api, create_user, create_programme):
+    from grants.models import AuditEvent
+
+    programme = create_programme()
+    admin = api(create_user("admin"))
+    now = utcnow()
+    response = admin.post("/calls", json={
+        "programme_id": programme.id, "stage": "pre_incubation", "title": "Admin's call",
+        "opens_at": now.isoformat(), "closes_at": (now + timedelta(days=3)).isoformat(),
+        "budget": 100_000_000, "rubric": {"pass_threshold": 50, "criteria": [
+            {"key": "x", "name": "X", "weight": 1, "max_score": 10}]}})
+    assert response.status_code == 201, response.text
+    event = AuditEvent.query.filter_by(entity_type="call").one()
+    assert event.actor_role == "admin"

@@ -5,7 +5,7 @@ import threading
 from sqlalchemy import func, select
 
 from grants.extensions import db
-from grants.models import Application, AuditEvent
+from grants.models import Application, AuditEvent, User, utcnow
 from grants.operations import OperationError, workflow
 
 THREADS = 20
@@ -57,3 +57,43 @@ def test_twenty_threads_fire_conflicting_actions_at_one_application(
     events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.seq > events_before)).all()
     assert [(e.entity_id, e.to_state) for e in events] == [(application_id, stored.state)]
+
+
+def test_concurrent_approvals_never_exceed_the_call_budget(
+    app, create_user, create_call, create_application, manager_of
+):
+    """The budget guard reads other rows: it locks the call, so approvals take turns."""
+    call = create_call(budget=50_000_000, cap_per_project=40_000_000)
+    manager_id = manager_of(call).id
+    ids = []
+    for _ in range(8):
+        application = create_application(create_user("applicant"), call)
+        application.state, application.submitted_at = "reviewed", utcnow()  # as if reviewed
+        ids.append(application.id)
+    db.session.commit()
+    barrier = threading.Barrier(len(ids))
+    outcomes: list[str] = []
+
+    def approve(application_id: int) -> None:
+        with app.app_context():
+            manager = db.session.get(User, manager_id)
+            db.session.commit()
+            barrier.wait(timeout=30)
+            try:
+                workflow.act(manager, application_id, "approve",
+                             {"version": 1, "amount": 30_000_000})
+                outcomes.append("ok")
+            except OperationError as error:
+                outcomes.append(str(error.status))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=approve, args=(i,)) for i in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("ok") == 1, outcomes
+    assert set(outcomes) <= {"ok", "409", "422"}, outcomes
+    awarded = db.session.scalar(select(func.sum(Application.awarded_amount)))
+    assert awarded == 30_000_000

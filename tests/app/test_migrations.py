@@ -43,6 +43,14 @@ def test_upgrade_matches_models_and_downgrade_empties(empty_database_url):
             head = connection.execute(text("SELECT seq, hash FROM audit_head")).all()
         assert differences == [], differences
         assert head == [(0, "0" * 64)]
+        one_event = text(
+            "INSERT INTO audit_event (seq, occurred_at, entity_type, entity_id, action, payload, "
+            "prev_hash, hash) VALUES (1, CURRENT_TIMESTAMP, 'user', 1, 'x', '{}', 'a', 'b')")
+        with db.engine.begin() as connection:
+            connection.execute(one_event)
+        for statement in ("UPDATE audit_event SET reason = 'x'", "DELETE FROM audit_event"):
+            with pytest.raises(Exception, match="append-only"), db.engine.begin() as connection:
+                connection.execute(text(statement))
 
         downgrade(revision="base")
         remaining = set(inspect(db.engine).get_table_names()) - {"alembic_version"}

@@ -1,0 +1,152 @@
+"""Bad input never yields a 5xx nor loses what was saved: odd values at every API route and form."""
+
+import itertools
+
+import pytest
+from sqlalchemy import select
+
+from grants.extensions import db
+from grants.models import Application, AuditEvent
+
+ODD_VALUES = [
+    None, True, -1, 0, 10**30, 1.5, "", " ", "²", "1" * 5000, "a\x00b", "\ud800", "<script>x</script>",
+    "' OR 1=1 --", "Đổi mới sáng tạo", "0001-01-01T00:00:00", "9999-12-31T23:59:59-05:00",
+    [], {}, [1, 2], {"a": {"b": []}},
+]
+ODD_IDS = ["0", "3000000000", "9" * 30, "%C2%B2", "-1", "abc"]
+FIELDS = ["version", "call_id", "project", "answers", "requested_amount", "reason",
+          "revision_deadline", "amount", "name", "field", "founded_on", "registration_number",
+          "programme_id", "stage", "title", "opens_at", "closes_at", "budget", "rubric",
+          "required_documents", "questions", "blind_review", "cap_per_project"]
+
+
+@pytest.fixture
+def world(api, create_user, create_call, create_application, manager_of):
+    call = create_call()
+    startup = create_user("applicant")
+    application = create_application(startup, call)
+    return {"startup": api(startup), "manager": api(manager_of(call)), "call": call,
+            "application": application}
+
+
+def routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("api."):
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield method, rule.rule.removeprefix("/api/v1")
+
+
+def fill(path: str, ids: dict[str, str]) -> str:
+    for name, value in ids.items():
+        path = path.replace(f"<int:{name}>", value).replace(f"<{name}>", value)
+    return path
+
+
+def test_odd_json_bodies_at_every_route_get_4xx_problems(app, world):
+    real = {"application_id": str(world["application"].id), "call_id": str(world["call"].id),
+            "programme_id": str(world["call"].programme_id), "organization_id": "1",
+            "action": "submit", "name": "pre_incubation"}
+    checked = 0
+    for (method, path), who in itertools.product(routes(app), ("startup", "manager")):
+        client = world[who]
+        url = fill(path, real)
+        for field, value in itertools.product(FIELDS, ODD_VALUES[::3]):
+            response = getattr(client, method.lower())(url, json={field: value})
+            assert response.status_code < 500, (method, url, field, value, response.text)
+            if response.status_code >= 400:
+                assert response.mimetype == "application/problem+json"
+            checked += 1
+        for body in ODD_VALUES:
+            response = getattr(client, method.lower())(url, json=body)
+            assert response.status_code < 500, (method, url, body, response.text)
+    assert checked > 1000
+
+
+def test_odd_ids_and_query_values_get_4xx(app, world):
+    client = world["startup"]
+    for (method, path), odd in itertools.product(routes(app), ODD_IDS):
+        url = fill(path, {"application_id": odd, "call_id": odd, "programme_id": odd,
+                          "organization_id": odd, "action": odd, "name": odd})
+        response = getattr(client, method.lower())(url, json={"version": 1})
+        assert response.status_code < 500, (method, url, response.text)
+    for query in ("call_id", "cursor", "state", "stage", "open", "version"):
+        for odd in ODD_IDS + ["eyJhdCI6IDEwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDB9"]:
+            for path in ("/applications", "/calls", "/workflows/incubation",
+                         f"/applications/{world['application'].id}/history"):
+                response = client.get(f"{path}?{query}={odd}")
+                assert response.status_code < 500, (path, query, odd, response.text)
+
+
+def test_a_refused_edit_loses_nothing(world):
+    client, application = world["startup"], world["application"]
+    before = client.get(f"/applications/{application.id}").get_json()
+    events = db.session.scalar(select(db.func.count()).select_from(AuditEvent))
+    for body in ({"version": 1, "requested_amount": "²"},
+                 {"version": 1, "project": {"title": "a\x00b"}},
+                 {"version": 1, "answers": {"problem": "\ud800"}},
+                 {"version": 1, "project": {"title": "x" * 301}}):
+        assert client.patch(f"/applications/{application.id}", json=body).status_code == 422
+    assert client.get(f"/applications/{application.id}").get_json() == before
+    assert db.session.scalar(select(db.func.count()).select_from(AuditEvent)) == events
+
+
+def test_script_and_sql_and_vietnamese_round_trip_intact(world):
+    client, application = world["startup"], world["application"]
+    title = "Nền tảng <script>alert('x')</script> '; DROP TABLE application; --"
+    response = client.patch(f"/applications/{application.id}",
+                            json={"version": 1, "project": {"title": title}})
+    assert response.get_json()["project"]["title"] == title
+    db.session.expire_all()
+    assert db.session.get(Application, application.id).project.title == title
+
+
+def test_web_forms_refuse_odd_values_with_4xx(client, login, create_user, create_call,
+                                              create_application):
+    startup = create_user("applicant")
+    application = create_application(startup, create_call())
+    login(startup)
+    for data in ({"version": "²"}, {"version": "9" * 30}, {}):
+        response = client.post(f"/applications/{application.id}/actions/submit", data=data)
+        assert 400 <= response.status_code < 500, data
+    for amount in ("²", "3.000.000,00", "35000000.50", "1" * 40):
+        response = client.post(f"/applications/{application.id}/edit", data={
+            "version": "1", "title": "T", "field": "fintech", "requested_amount": amount,
+            "organization_id": str(application.project.organization_id)})
+        assert response.status_code == 422, amount
+    for path in (f"/applications/{'9' * 30}", "/manage/calls/3000000000",
+                 "/manage/calls/1?before=%C2%B2", f"/calls/{'9' * 30}/apply"):
+        assert client.get(path).status_code in (403, 404), path
+
+
+def test_grouped_money_is_read_as_typed(client, login, create_user, create_call,
+                                        create_application):
+    startup = create_user("applicant")
+    application = create_application(startup, create_call())
+    login(startup)
+    for typed, stored in (("35.000.000", 35_000_000), ("36,000,000", 36_000_000),
+                          ("37 000 000", 37_000_000), ("38000000", 38_000_000)):
+        version = db.session.get(Application, application.id).version
+        response = client.post(f"/applications/{application.id}/edit", data={
+            "version": str(version), "title": "T", "field": "fintech", "requested_amount": typed,
+            "organization_id": str(application.project.organization_id)})
+        assert response.status_code == 302, (typed, response.text)
+        db.session.expire_all()
+        assert db.session.get(Application, application.id).requested_amount == stored
+
+
+def test_login_with_odd_input_is_refused_not_crashed(client, create_user):
+    user = create_user("applicant")
+    for data in ({"email": user.email}, {"email": "a\x00b", "password": "x"},
+                 {"email": user.email, "password": "a\x00"}, {"email": "é" * 300}, {}):
+        assert client.post("/login", data=data).status_code == 401, data
+
+
+def test_passwords_are_kept_exactly_as_typed(client):
+    password = "  pass word 12  "
+    client.post("/register", data={"name": "A", "email": "sp@example.org", "password": password})
+    client.post("/logout")
+    assert client.post("/login", data={"email": "sp@example.org",
+                                       "password": password}).status_code == 302
+    client.post("/logout")
+    assert client.post("/login", data={"email": "sp@example.org",
+                                       "password": password.strip()}).status_code == 401
