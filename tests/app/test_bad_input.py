@@ -9,8 +9,9 @@ from grants.extensions import db
 from grants.models import Application, AuditEvent
 
 ODD_VALUES = [
-    None, True, -1, 0, 10**30, 1.5, "", " ", "²", "1" * 5000, "a\x00b", "\ud800", "<script>x</script>",
-    "' OR 1=1 --", "Đổi mới sáng tạo", "0001-01-01T00:00:00", "9999-12-31T23:59:59-05:00",
+    None, True, -1, 0, 10**30, 1.5, "", " ", "²", "1" * 5000, "a\x00b", "\ud800",
+    "<script>x</script>", "' OR 1=1 --", "Đổi mới sáng tạo", "0001-01-01T00:00:00",
+    "9999-12-31T23:59:59-05:00",
     [], {}, [1, 2], {"a": {"b": []}},
 ]
 ODD_IDS = ["0", "3000000000", "9" * 30, "%C2%B2", "-1", "abc"]
