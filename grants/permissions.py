@@ -44,18 +44,14 @@ def can_view_application(user: User, application: Application) -> bool:
     return bool(roles_on_application(user, application))
 
 
-def can_edit_application(user: User, application: Application) -> bool:
-    return application.state in ("draft", "changes_requested") and is_member(
-        user, application.project.organization_id
-    )
+def can_edit_application(user: User, application: Application,
+                         org_ids: set[int] | None = None) -> bool:
+    return (application.state in ("draft", "changes_requested")
+            and Role.APPLICANT.value in roles_on_application(user, application, org_ids))
 
 
 def can_apply(user: User) -> bool:
     return user.has_role(Role.APPLICANT)
-
-
-def can_manage_call(user: User, call: Call) -> bool:
-    return user.has_role(Role.MANAGER, call.programme_id)
 
 
 def can_create_call(user: User, programme_id: int) -> bool:
@@ -81,7 +77,7 @@ def is_staff(user: User) -> bool:
     return any(g.role in STAFF_ROLES for g in user.grants)
 
 
-def managed_programme_ids(user: User) -> set[int | None]:
+def staff_programme_ids(user: User) -> set[int | None]:
     """Programme ids where the user is staff; None in the set means every programme."""
     return {g.programme_id for g in user.grants if g.role in STAFF_ROLES}
 
@@ -89,7 +85,7 @@ def managed_programme_ids(user: User) -> set[int | None]:
 def visible_applications(user: User) -> ColumnElement[bool]:
     """A WHERE clause on Application (joined to Call) for what the user may see: their own
     organizations' applications, and as staff the submitted ones of their programmes."""
-    staff = managed_programme_ids(user)
+    staff = staff_programme_ids(user)
     member_projects = (
         select(Project.id)
         .join(Membership, Membership.organization_id == Project.organization_id)

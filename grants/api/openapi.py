@@ -154,13 +154,14 @@ SCHEMAS: dict[str, Any] = {
 PATHS: dict[str, Any] = {
     "/openapi.json": {"get": _op("This document", errors=())},
     "/me": {"get": _op("The caller and their roles", _ref("Me"), errors=(401,))},
-    "/programmes": {"get": _op("Programmes with KPI targets", _list_of("Programme"),
-                               errors=(401,))},
+    "/programmes": {"get": _op("Programmes with KPI targets, newest first",
+                               _list_of("Programme"), errors=(401, 422),
+                               params=[_query("cursor")])},
     "/programmes/{programme_id}": {"get": _op("One programme", _ref("Programme"),
                                               params=[_path("programme_id")])},
     "/calls": {
-        "get": _op("Calls", _list_of("Call"), errors=(401,),
-                   params=[_query("stage"), _query("open", "boolean")]),
+        "get": _op("Calls, newest first", _list_of("Call"), errors=(401, 422),
+                   params=[_query("stage"), _query("open", "boolean"), _query("cursor")]),
         "post": _op("Open a call (programme managers)", _ref("Call"), status="201",
                     body=_ref("NewCall"), errors=(401, 403, 422)),
     },

@@ -20,7 +20,7 @@ from grants.operations import (
     workflow,
 )
 from grants.operations.core import MAX_ID, whole_number
-from workflow import default_registry, to_mermaid
+from workflow import default_registry
 
 
 def _body() -> dict:
@@ -72,10 +72,19 @@ def me():
     return jsonify(serialize.user(g.api_user))
 
 
+def _page(rows: list, shape, key=lambda row: row.id):
+    """A page of `rows` (fetched with one extra to know if there is more) as {items, next}."""
+    page = _page_size()
+    more = len(rows) > page
+    rows = rows[:page]
+    return jsonify({"items": [shape(row) for row in rows],
+                    "next": _next_cursor(key(rows[-1])) if more else None})
+
+
 @api.get("/programmes")
 def programme_list():
-    return jsonify({"items": [serialize.programme(p) for p in calls.list_programmes()],
-                    "next": None})
+    rows = calls.list_programmes(before_id=_cursor(), limit=_page_size() + 1)
+    return _page(rows, serialize.programme)
 
 
 @api.get("/programmes/<int:programme_id>")
@@ -87,9 +96,9 @@ def programme_detail(programme_id: int):
 def call_list():
     stage = request.args.get("stage") or None
     open_only = request.args.get("open", "").lower() in ("1", "true", "yes")
-    return jsonify({"items": [serialize.call(c) for c in calls.list_calls(stage=stage,
-                                                                           open_only=open_only)],
-                    "next": None})
+    rows = calls.list_calls(stage=stage, open_only=open_only, before_id=_cursor(),
+                            limit=_page_size() + 1)
+    return _page(rows, serialize.call)
 
 
 @api.get("/calls/<int:call_id>")
@@ -126,19 +135,13 @@ def application_create():
 
 @api.get("/applications")
 def application_list():
-    page = _page_size()
     rows = applications.list_applications(
         g.api_user, call_id=_int_arg("call_id"), state=request.args.get("state") or None,
-        after_id=_cursor(), limit=page + 1,
+        before_id=_cursor(), limit=_page_size() + 1,
     )
-    more = len(rows) > page
-    rows = rows[:page]
     org_ids = permissions.organization_ids(g.api_user)
-    return jsonify({
-        "items": [serialize.application(a, workflow.allowed_actions(g.api_user, a, org_ids))
-                  for a in rows],
-        "next": _next_cursor(rows[-1].id) if more else None,
-    })
+    return _page(rows, lambda a: serialize.application(
+        a, workflow.allowed_actions(g.api_user, a, org_ids)))
 
 
 @api.get("/applications/<int:application_id>")
@@ -163,21 +166,15 @@ def application_action(application_id: int, action: str):
 
 @api.get("/applications/<int:application_id>/history")
 def application_history(application_id: int):
-    page = _page_size()
     events = history.of_application(g.api_user, application_id, after_seq=_cursor(),
-                                    limit=page + 1)
-    more = len(events) > page
-    events = events[:page]
-    return jsonify({"items": [serialize.event(e) for e in events],
-                    "next": _next_cursor(events[-1].seq) if more else None})
+                                    limit=_page_size() + 1)
+    return _page(events, serialize.event, key=lambda event: event.seq)
 
 
 @api.get("/workflows")
 def workflow_list():
-    return jsonify({"items": [
-        {"name": d.name, "version": d.version, "entity": d.entity, "title": d.title}
-        for d in default_registry().all()
-    ], "next": None})
+    return jsonify({"items": [serialize.workflow(d, summary=True)
+                              for d in default_registry().all()], "next": None})
 
 
 @api.get("/workflows/<name>")
@@ -187,17 +184,4 @@ def workflow_detail(name: str):
         definition = default_registry().get(name, version)
     except KeyError:
         raise NotFound(_("No such workflow.")) from None
-    return jsonify({
-        "name": definition.name,
-        "version": definition.version,
-        "entity": definition.entity,
-        "title": definition.title,
-        "initial": definition.initial,
-        "states": [{"name": s.name, "final": s.final} for s in definition.states],
-        "actions": [{"name": a.name, "from": list(a.sources), "to": a.dest,
-                     "roles": sorted(a.roles), "guards": list(a.guards),
-                     "payload": [{"name": f.name, "type": f.type, "required": f.required}
-                                 for f in a.payload]}
-                    for a in definition.actions],
-        "mermaid": to_mermaid(definition),
-    })
+    return jsonify(serialize.workflow(definition))

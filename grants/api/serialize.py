@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from grants.models import Application, AuditEvent, Call, Organization, Programme, User
+from workflow import Definition, to_mermaid
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -102,4 +103,21 @@ def event(e: AuditEvent) -> dict[str, Any]:
         "request_id": e.request_id,
         "hash": e.hash,
         "prev_hash": e.prev_hash,
+    }
+
+
+def workflow(d: Definition, summary: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {"name": d.name, "version": d.version, "entity": d.entity,
+                            "title": d.title}
+    if summary:
+        return body
+    return body | {
+        "initial": d.initial,
+        "states": [{"name": s.name, "final": s.final} for s in d.states],
+        "actions": [{"name": a.name, "from": list(a.sources), "to": a.dest,
+                     "roles": sorted(a.roles), "guards": list(a.guards),
+                     "payload": [{"name": f.name, "type": f.type, "required": f.required}
+                                 for f in a.payload]}
+                    for a in d.actions],
+        "mermaid": to_mermaid(d),
     }

@@ -16,11 +16,6 @@ class Stage(StrEnum):
     INCUBATION = "incubation"
     ACCELERATION = "acceleration"
 
-    @property
-    def next(self) -> "Stage | None":
-        order = list(Stage)
-        index = order.index(self)
-        return order[index + 1] if index + 1 < len(order) else None
 
 
 # Priority fields of the city's programme (BRIEF section 2).

@@ -134,6 +134,11 @@ def revoke_token(user: User, token_id: Any) -> None:
                          action="revoke", payload={"prefix": row.prefix})
 
 
+def tokens_of(user: User) -> list[ApiToken]:
+    return list(db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
+
+
 def user_for_token(token: str) -> User | None:
     if not token.startswith(TOKEN_PREFIX):
         return None

@@ -9,7 +9,14 @@ from sqlalchemy.orm import contains_eager, joinedload
 from grants import audit, labels, permissions
 from grants.extensions import db
 from grants.models import FIELDS, Application, Call, Project, User, utcnow
-from grants.operations.core import MAX_ID, Validator, load, text_problem, transaction
+from grants.operations.core import (
+    MAX_ID,
+    Validator,
+    check_version,
+    load,
+    text_problem,
+    transaction,
+)
 from grants.operations.errors import Conflict, Forbidden, Invalid, NotFound
 
 MAX_ANSWER = 10_000
@@ -101,18 +108,13 @@ def create_application(actor: User, data: Any) -> Application:
 def update_application(actor: User, application_id: Any, data: Any) -> Application:
     """Edit a draft (or an application returned for changes); `version` must be current."""
     v = Validator(data)
-    version = v.integer("version", minimum=0, maximum=MAX_ID)
     with transaction():
         application = load(Application, application_id, lock=True)
         if not permissions.can_view_application(actor, application):
             raise NotFound(_("Not found."))
         if not permissions.is_member(actor, application.project.organization_id):
             raise Forbidden(_("Only the applicant can edit this application."))
-        v.check()
-        if version != application.version:
-            raise Conflict(_("This application was changed by someone else in the meantime "
-                             "(version %(current)d, you had %(yours)d). Reload and try again.",
-                             current=application.version, yours=version))
+        check_version(application, data.get("version"))
         if not permissions.can_edit_application(actor, application):
             raise Conflict(_("The application can no longer be edited (it is %(state)s).",
                              state=labels.STATES[application.state]))
@@ -150,7 +152,7 @@ def update_application(actor: User, application_id: Any, data: Any) -> Applicati
 
 
 def list_applications(actor: User, *, call_id: int | None = None, state: str | None = None,
-                      after_id: int | None = None, limit: int = 50) -> list[Application]:
+                      before_id: int | None = None, limit: int = 50) -> list[Application]:
     """What the actor may see, newest first, keyset-paginated by id."""
     query = (
         select(Application)
@@ -164,8 +166,8 @@ def list_applications(actor: User, *, call_id: int | None = None, state: str | N
         query = query.where(Application.call_id == call_id)
     if state is not None:
         query = query.where(Application.state == state)
-    if after_id is not None:
-        query = query.where(Application.id < after_id)
+    if before_id is not None:
+        query = query.where(Application.id < before_id)
     return list(db.session.scalars(query))
 
 

@@ -137,8 +137,15 @@ def create_call(actor: User | None, data: Any) -> Call:
     return call
 
 
-def list_calls(*, stage: str | None = None, open_only: bool = False) -> list[Call]:
-    query = select(Call).order_by(Call.closes_at.desc(), Call.id)
+def list_calls(*, stage: str | None = None, open_only: bool = False,
+               programme_ids: set[int | None] | None = None, before_id: int | None = None,
+               limit: int | None = None) -> list[Call]:
+    """Calls, newest first; `programme_ids` limits them (None in it: all programmes)."""
+    query = select(Call).order_by(Call.id.desc()).limit(limit)
+    if before_id is not None:
+        query = query.where(Call.id < before_id)
+    if programme_ids is not None and None not in programme_ids:
+        query = query.where(Call.programme_id.in_(programme_ids))
     if stage:
         query = query.where(Call.stage == stage)
     if open_only:
@@ -151,8 +158,13 @@ def get_call(call_id: Any) -> Call:
     return load(Call, call_id)
 
 
-def list_programmes() -> list[Programme]:
-    return list(db.session.scalars(select(Programme).order_by(Programme.starts_on)))
+def list_programmes(*, before_id: int | None = None, limit: int | None = None
+                    ) -> list[Programme]:
+    """Programmes, newest first."""
+    query = select(Programme).order_by(Programme.id.desc()).limit(limit)
+    if before_id is not None:
+        query = query.where(Programme.id < before_id)
+    return list(db.session.scalars(query))
 
 
 def get_programme(programme_id: Any) -> Programme:

@@ -90,6 +90,18 @@ def load(model: type[T], entity_id: Any, *, lock: bool = False, with_: tuple = (
     return row
 
 
+def check_version(row: Any, version: Any) -> None:
+    """The version the caller read must be the row's current one (optimistic concurrency)."""
+    number = whole_number(version)
+    if number is None:
+        raise Invalid(_("Some fields are not valid."),
+                      {"version": _("The version you read is required (a whole number).")})
+    if number != row.version:
+        raise Conflict(_("This application was changed by someone else in the meantime "
+                         "(version %(current)d, you had %(yours)d). Reload and try again.",
+                         current=row.version, yours=number))
+
+
 class Validator:
     """Collects field errors, then raises them all at once."""
 

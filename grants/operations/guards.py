@@ -5,7 +5,7 @@ than the application lock them first, so that a concurrent writer cannot slip pa
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +28,6 @@ class GuardContext:
     actor: User
     payload: dict[str, Any]
     now: datetime
-    notes: dict[str, Any] = field(default_factory=dict)
 
 
 def call_open(ctx: GuardContext) -> list[str]:

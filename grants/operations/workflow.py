@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from grants import audit, labels, permissions
 from grants.models import Application, Role, User, utcnow
-from grants.operations.core import load, to_utc, transaction
+from grants.operations.core import check_version, load, to_utc, transaction
 from grants.operations.errors import Conflict, Forbidden, Invalid, NotFound
 from grants.operations.guards import GUARDS, GuardContext
 from workflow import (
@@ -102,14 +102,7 @@ def act(actor: User, application_id: Any, action_name: str, data: Mapping[str, A
         roles = permissions.roles_on_application(actor, application)
         if not roles:
             raise NotFound(_("Not found."))
-        version = data.get("version")
-        if not isinstance(version, int) or isinstance(version, bool):
-            raise Invalid(_("Some fields are not valid."),
-                          {"version": _("This field is required.")})
-        if version != application.version:
-            raise Conflict(_("This application was changed by someone else in the meantime "
-                             "(version %(current)d, you had %(yours)d). Reload and try again.",
-                             current=application.version, yours=version))
+        check_version(application, data.get("version"))
         definition = definition_of(application)
         if action_name not in labels.ACTIONS or action_name not in definition.action_names:
             raise NotFound(_("No such action."))

@@ -5,8 +5,9 @@ from urllib.parse import urlsplit
 from flask import Flask, render_template, request
 from flask_babel import format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 
-from grants import labels
+from grants import labels, permissions
 from grants.config import LANGUAGES
 from grants.extensions import db, login_manager
 from grants.models import User
@@ -33,6 +34,7 @@ def register_web(app: Flask) -> None:
     def _helpers() -> dict:
         return {
             "labels": labels,
+            "is_staff": current_user.is_authenticated and permissions.is_staff(current_user),
             "locale": str(get_locale()),
             "languages": LANGUAGES,
             "money": lambda n: "—" if n is None else format_decimal(n) + " ₫",

@@ -15,12 +15,13 @@ bp = Blueprint("applications", __name__)
 
 def _render(application, status: int = 200, errors=None, problems=None, values=None):
     definition = workflow.definition_of(application)
+    org_ids = permissions.organization_ids(current_user)  # one query for the page's checks
     return render_template(
         "applications/detail.html",
         application=application,
         actions=[definition.action(name)
-                 for name in workflow.allowed_actions(current_user, application)],
-        can_edit=permissions.can_edit_application(current_user, application),
+                 for name in workflow.allowed_actions(current_user, application, org_ids)],
+        can_edit=permissions.can_edit_application(current_user, application, org_ids),
         events=history.of_application(current_user, application.id),
         errors=errors or {},
         problems=problems or [],
@@ -38,9 +39,7 @@ def detail(application_id: int):
 @bp.post("/applications/<int:application_id>/actions/<action>")
 @login_required
 def act(application_id: int, action: str):
-    if not EmptyForm().validate_on_submit():
-        flash(_("The form expired. Please try again."), "error")
-        return redirect(url_for("applications.detail", application_id=application_id))
+    # (CSRFProtect has checked the token before this runs)
     data = {k: v for k, v in request.form.items() if k not in ("csrf_token", "version")}
     data["version"] = whole_number(request.form.get("version"))
     try:

@@ -53,8 +53,6 @@ def new_organization():
         else:
             flash(_("The organization is registered."), "success")
             return redirect(safe_next(request.args.get("next"), url_for("apply.dashboard")))
-    elif form.is_submitted():
-        status = 422
     return render_template("apply/organization_form.html", form=form), status
 
 
@@ -102,8 +100,6 @@ def new_application(call_id: int):
         else:
             flash(_("Your draft is saved. Submit it when it is complete."), "success")
             return redirect(url_for("applications.detail", application_id=application.id))
-    elif form.is_submitted():
-        status = 422
     return render_template("apply/application_form.html", form=form, call=call), status
 
 

@@ -3,14 +3,11 @@
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
 from grants import permissions
-from grants.extensions import db
-from grants.models import ApiToken
 from grants.operations import Invalid, accounts
 from grants.web import safe_next
-from grants.web.forms import EmptyForm, LoginForm, RegisterForm, TokenForm
+from grants.web.forms import LoginForm, RegisterForm, TokenForm
 
 bp = Blueprint("auth", __name__)
 
@@ -33,9 +30,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    if EmptyForm().validate_on_submit():
-        logout_user()
-        session.clear()
+    logout_user()
+    session.clear()
     return redirect(url_for("public.index"))
 
 
@@ -57,8 +53,6 @@ def register():
             login_user(user)
             flash(_("Welcome! Register your startup to apply."), "success")
             return redirect(url_for("apply.dashboard"))
-    elif form.is_submitted():
-        status = 422
     return render_template("auth/register.html", form=form), status
 
 
@@ -70,16 +64,13 @@ def profile():
     if form.validate_on_submit():
         new_token = accounts.create_token(current_user, form.name.data)
         form.name.data = ""
-    tokens = db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
-    ).all()
+    tokens = accounts.tokens_of(current_user)
     return render_template("auth/profile.html", form=form, tokens=tokens, new_token=new_token)
 
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
-    if EmptyForm().validate_on_submit():
-        accounts.revoke_token(current_user, token_id)
-        flash(_("The token is revoked."), "success")
+    accounts.revoke_token(current_user, token_id)
+    flash(_("The token is revoked."), "success")
     return redirect(url_for("auth.profile"))

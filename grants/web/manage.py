@@ -20,8 +20,7 @@ def _staff_only():
 
 @bp.get("/calls")
 def call_list():
-    managed = permissions.managed_programme_ids(current_user)
-    rows = [c for c in calls.list_calls() if None in managed or c.programme_id in managed]
+    rows = calls.list_calls(programme_ids=permissions.staff_programme_ids(current_user))
     return render_template("manage/calls.html", calls=rows,
                            counts=calls.state_counts([c.id for c in rows]))
 
@@ -29,13 +28,13 @@ def call_list():
 @bp.get("/calls/<int:call_id>")
 def queue(call_id: int):
     call = calls.get_call(call_id)
-    managed = permissions.managed_programme_ids(current_user)
+    managed = permissions.staff_programme_ids(current_user)
     if None not in managed and call.programme_id not in managed:
         abort(404)
     state = request.args.get("state") or None
     before = whole_number(request.args.get("before"))
     rows = applications.list_applications(current_user, call_id=call.id, state=state,
-                                          after_id=before, limit=PAGE + 1)
+                                          before_id=before, limit=PAGE + 1)
     more = len(rows) > PAGE
     rows = rows[:PAGE]
     return render_template("manage/queue.html", call=call, applications=rows, state=state,

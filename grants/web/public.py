@@ -6,7 +6,6 @@ from flask_login import current_user
 from grants.config import LANGUAGES
 from grants.operations import accounts, calls
 from grants.web import safe_next
-from grants.web.forms import EmptyForm
 
 bp = Blueprint("public", __name__)
 
@@ -18,8 +17,7 @@ def index():
 
 @bp.post("/language/<code>")
 def language(code: str):
-    form = EmptyForm()
-    if form.validate_on_submit() and code in LANGUAGES:
+    if code in LANGUAGES:
         session["locale"] = code
         if current_user.is_authenticated:
             accounts.set_locale(current_user, code)

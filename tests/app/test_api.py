@@ -350,3 +350,19 @@ def test_opening_a_call_records_the_role_that_allowed_it(api, create_user, creat
     assert response.status_code == 201, response.text
     event = AuditEvent.query.filter_by(entity_type="call").one()
     assert event.actor_role == "admin"
+
+
+def test_calls_and_programmes_are_paginated(app, api, create_user, create_call):
+    calls = [create_call() for _ in range(3)]  # each with its own programme
+    client = api(create_user("applicant"))
+    app.config["API_PAGE_SIZE"] = 2
+    try:
+        for path, expected in (("/calls", [c.id for c in calls]),
+                               ("/programmes", [c.programme_id for c in calls])):
+            first = client.get(path).get_json()
+            second = client.get(f"{path}?cursor={first['next']}").get_json()
+            assert second["next"] is None
+            ids = [item["id"] for item in first["items"] + second["items"]]
+            assert ids == sorted(expected, reverse=True)
+    finally:
+        app.config["API_PAGE_SIZE"] = 50
