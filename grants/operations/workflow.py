@@ -104,7 +104,7 @@ def act(actor: User, application_id: Any, action_name: str, data: Mapping[str, A
             raise NotFound(_("Not found."))
         check_version(application, data.get("version"))
         definition = definition_of(application)
-        if action_name not in labels.ACTIONS or action_name not in definition.action_names:
+        if action_name not in definition.action_names:
             raise NotFound(_("No such action."))
         try:
             action = engine.check(definition, application.state, action_name, roles)
