@@ -77,6 +77,12 @@ def is_staff(user: User) -> bool:
     return any(g.role in STAFF_ROLES for g in user.grants)
 
 
+def can_view_queue(user: User, call: Call) -> bool:
+    """Staff of the call's programme (or of all programmes) see its queue."""
+    programmes = staff_programme_ids(user)
+    return None in programmes or call.programme_id in programmes
+
+
 def staff_programme_ids(user: User) -> set[int | None]:
     """Programme ids where the user is staff; None in the set means every programme."""
     return {g.programme_id for g in user.grants if g.role in STAFF_ROLES}

@@ -28,8 +28,7 @@ def call_list():
 @bp.get("/calls/<int:call_id>")
 def queue(call_id: int):
     call = calls.get_call(call_id)
-    managed = permissions.staff_programme_ids(current_user)
-    if None not in managed and call.programme_id not in managed:
+    if not permissions.can_view_queue(current_user, call):
         abort(404)
     state = request.args.get("state") or None
     before = whole_number(request.args.get("before"))
