@@ -3,8 +3,9 @@
 import os
 import re
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import Flask, g, has_request_context, request, session
@@ -13,11 +14,18 @@ from flask_login import current_user
 from grants import config as configuration
 from grants.extensions import babel, configure_sqlite, csrf, db, login_manager, migrate
 from grants.paths import MIGRATIONS, TEMPLATES, TRANSLATIONS
+from workflow import Registry, default_registry
+
+if TYPE_CHECKING:
+    from grants.operations.workflow import EntityKind
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
+def create_app(config: dict[str, Any] | None = None, *, workflows: Registry | None = None,
+               entity_kinds: "Iterable[EntityKind] | None" = None) -> Flask:
+    """The app. `workflows` (the definitions) and `entity_kinds` (their adapters) default to
+    the shipped ones; tests may supply others. They are checked against each other here."""
     app = Flask(__name__, template_folder=str(TEMPLATES), instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(configuration.from_environment(app.instance_path))
@@ -36,7 +44,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from grants import cli, models  # noqa: F401  (models register their tables)
     from grants.api import api
+    from grants.operations import applications, workflow
     from grants.web import register_web
+
+    shipped_kinds = (applications.KIND,)  # one adapter per entity the definitions name
+    workflow.install(app, workflows or default_registry(),
+                     shipped_kinds if entity_kinds is None else entity_kinds,
+                     unbuilt={"tranche"})  # the funding capability builds its adapter
 
     register_web(app)
     app.register_blueprint(api)

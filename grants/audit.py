@@ -15,7 +15,7 @@ from flask import g, has_request_context
 from sqlalchemy import select
 
 from grants.extensions import db
-from grants.models import AuditEvent, AuditHead, User, utcnow
+from grants.models import Actor, AuditEvent, AuditHead, utcnow
 
 GENESIS = "0" * 64
 
@@ -35,6 +35,8 @@ HASHED = (
     "request_id",
     "prev_hash",
 )
+# Hashed too, but only when set: events written before these columns existed keep their hash.
+HASHED_WHEN_SET = ("parent_type", "parent_id")
 
 
 def _json_default(value: Any) -> Any:
@@ -51,8 +53,12 @@ def to_json_value(value: Any) -> Any:
 
 
 def canonical(values: tuple) -> bytes:
-    """The bytes that are hashed: the HASHED values as compact, key-sorted JSON."""
-    record = dict(zip(HASHED, values, strict=True))
+    """The bytes that are hashed: the HASHED values, then the HASHED_WHEN_SET ones that are not
+    None, as compact, key-sorted JSON."""
+    record = dict(zip(HASHED, values, strict=False))
+    for name, value in zip(HASHED_WHEN_SET, values[len(HASHED):], strict=False):
+        if value is not None:
+            record[name] = value
     return json.dumps(
         record, default=_json_default, sort_keys=True, separators=(",", ":"), ensure_ascii=False
     ).encode()
@@ -60,7 +66,7 @@ def canonical(values: tuple) -> bytes:
 
 def record(
     *,
-    actor: User | None,
+    actor: Actor,
     role: str | None,
     entity_type: str,
     entity_id: int,
@@ -69,8 +75,13 @@ def record(
     to_state: str | None = None,
     payload: dict[str, Any] | None = None,
     reason: str | None = None,
+    parent: tuple[str, int] | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain in the current transaction (the caller commits)."""
+    """Append one event to the chain in the current transaction (the caller commits).
+
+    `actor` is a user or SYSTEM (the product itself: no account); `parent` is the
+    (entity_type, entity_id) the entity belongs to, for the parent's history.
+    """
     head = db.session.execute(
         select(AuditHead).where(AuditHead.id == 1).with_for_update()
     ).scalar_one()
@@ -78,10 +89,12 @@ def record(
         seq=head.seq + 1,
         # whole microseconds in UTC: what every database stores exactly
         occurred_at=utcnow(),
-        actor_id=actor.id if actor else None,
+        actor_id=actor.id,
         actor_role=role,
         entity_type=entity_type,
         entity_id=entity_id,
+        parent_type=parent[0] if parent else None,
+        parent_id=parent[1] if parent else None,
         action=action,
         from_state=from_state,
         to_state=to_state,
@@ -90,7 +103,8 @@ def record(
         request_id=g.get("request_id") if has_request_context() else None,
         prev_hash=head.hash,
     )
-    event.hash = hashlib.sha256(canonical(tuple(getattr(event, c) for c in HASHED))).hexdigest()
+    values = tuple(getattr(event, c) for c in HASHED + HASHED_WHEN_SET)
+    event.hash = hashlib.sha256(canonical(values)).hexdigest()
     head.seq, head.hash = event.seq, event.hash
     db.session.add(event)
     return event
@@ -106,7 +120,7 @@ class Verification:
 
 def verify(batch_size: int = 5000) -> Verification:
     """Walk the chain in order; name the first event changed, removed, inserted or moved."""
-    columns = [getattr(AuditEvent, c) for c in HASHED] + [AuditEvent.hash]
+    columns = [getattr(AuditEvent, c) for c in HASHED + HASHED_WHEN_SET] + [AuditEvent.hash]
     rows = db.session.execute(
         select(*columns).order_by(AuditEvent.seq).execution_options(yield_per=batch_size)
     )
@@ -124,7 +138,7 @@ def _walk(rows) -> Verification:
         seq = values[0]
         if seq != expected_seq:
             return Verification(False, checked, expected_seq, f"event {expected_seq} is missing")
-        if values[-1] != prev_hash:
+        if values[len(HASHED) - 1] != prev_hash:
             return Verification(False, checked, seq, "previous-hash link is broken")
         if sha256(canonical(values)).hexdigest() != stored:
             return Verification(False, checked, seq, "content does not match its hash")

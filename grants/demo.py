@@ -6,6 +6,7 @@ from sqlalchemy import insert, select
 
 from grants.extensions import db
 from grants.models import (
+    SYSTEM,
     Application,
     Call,
     Membership,
@@ -20,6 +21,7 @@ from grants.models import (
 )
 from grants.operations import accounts, calls
 from grants.operations.core import transaction
+from grants.operations.workflow import workflows
 
 PROGRAMME = "HCMC startup support 2024–2028"
 # Projects to support over the whole plan (HCMC plan 2024–2028), spread evenly over five years.
@@ -79,7 +81,7 @@ def seed() -> bool:
     for stage in Stage:
         if stage.value in staged:
             continue
-        calls.create_call(None, {
+        calls.create_call(SYSTEM, {
             "programme_id": programme.id, "stage": stage.value,
             "title": f"{STAGE_TITLES[stage]}: đợt tiếp nhận hồ sơ năm {now.year}",
             "opens_at": (now - timedelta(days=7)).isoformat(),
@@ -104,7 +106,11 @@ def seed() -> bool:
 def bulk_applications(count: int, progress=None) -> int:
     """Add `count` submitted applications (with organizations and projects) to the demo calls,
     written in batches without the workflow path: data for benchmarks, not history."""
-    call_ids = list(db.session.scalars(select(Call.id).order_by(Call.id)))
+    calls_ = list(db.session.scalars(select(Call).order_by(Call.id)))
+    call_ids = [c.id for c in calls_]
+    # the state where a handed-in application waits for screening, as the call's workflow says
+    received = {c.id: sorted(workflows().registry.get(c.workflow_name, c.workflow_version)
+                             .tagged("received"))[0] for c in calls_}
     owner = db.session.scalar(select(User.id).where(User.email == ACCOUNTS[0][0]))
     now = datetime.now(UTC)
     batch = 1000
@@ -121,7 +127,8 @@ def bulk_applications(count: int, progress=None) -> int:
             [{"organization_id": i, "title": f"Project {i}", "summary": "Bulk data",
               "field": "fintech", "created_at": now} for i in org_ids]))
         db.session.execute(insert(Application), [
-            {"project_id": p, "call_id": call_ids[p % len(call_ids)], "state": "submitted",
+            {"project_id": p, "call_id": call_ids[p % len(call_ids)],
+             "state": received[call_ids[p % len(call_ids)]],
              "version": 2, "answers": {}, "requested_amount": 10_000_000,
              "created_by_id": owner, "created_at": now, "submitted_at": now}
             for p in project_ids])

@@ -1,4 +1,9 @@
-"""Human names, translated, for the machine names of states, actions, stages, fields and roles."""
+"""Human names, translated, for the machine names of states, actions, stages, fields and roles.
+
+This catalogue is the one place in `grants/` that names workflow states and actions. Ask
+`state(name)` and `action(name)`: a name missing here (a new definition's) reads as itself,
+made readable, instead of failing.
+"""
 
 from flask_babel import lazy_gettext as _l
 
@@ -20,6 +25,12 @@ STATES = {
     "terminated": _l("Terminated"),
     "withdrawn": _l("Withdrawn"),
     "promoted": _l("Promoted"),
+    # tranches
+    "planned": _l("Planned"),
+    "requested": _l("Payment requested"),
+    "verified": _l("Verified"),
+    "released": _l("Released"),
+    "paid": _l("Paid"),
 }
 
 ACTIONS = {
@@ -29,6 +40,8 @@ ACTIONS = {
     "return_for_changes": _l("Return for changes"),
     "resubmit": _l("Resubmit"),
     "declare_ineligible": _l("Declare ineligible"),
+    "extend_revision_deadline": _l("Extend the revision deadline"),
+    "close_unrevised": _l("Close as not revised"),
     "start_review": _l("Start review"),
     "close_review": _l("Close review"),
     "waitlist": _l("Waitlist"),
@@ -43,6 +56,12 @@ ACTIONS = {
     "terminate": _l("Terminate"),
     "withdraw": _l("Withdraw"),
     "promote": _l("Promote"),
+    # tranches
+    "request": _l("Request payment"),
+    "return": _l("Return the request"),
+    "verify": _l("Verify"),
+    "release": _l("Release"),
+    "mark_paid": _l("Mark as paid"),
 }
 
 PAYLOAD_FIELDS = {
@@ -92,3 +111,32 @@ ROLES = {
     "admin": _l("Administrator"),
     "system": _l("System"),
 }
+
+
+def readable(name: str | None) -> str:
+    """A machine name no catalogue knows, made readable: "close_unrevised" → "Close unrevised"."""
+    return (name or "").replace("_", " ").capitalize()
+
+
+def state(name: str | None) -> str:
+    return str(STATES[name]) if name in STATES else readable(name)
+
+
+def action(name: str | None) -> str:
+    return str(ACTIONS[name]) if name in ACTIONS else readable(name)
+
+
+def role(name: str | None) -> str:
+    return str(ROLES[name]) if name in ROLES else readable(name)
+
+
+def stage(name: str | None) -> str:
+    return str(STAGES[name]) if name in STAGES else readable(name)
+
+
+def field(name: str | None) -> str:
+    return str(FIELDS[name]) if name in FIELDS else readable(name)
+
+
+def payload_field(name: str | None) -> str:
+    return str(PAYLOAD_FIELDS[name]) if name in PAYLOAD_FIELDS else readable(name)

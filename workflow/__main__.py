@@ -12,13 +12,19 @@ def markdown() -> str:
     ]
     for definition in default_registry().all():
         parts.append(f"\n## {definition.title} (`{definition.name}` v{definition.version})\n")
-        rows = ["| action | from | to | roles | guards | payload |", "|---|---|---|---|---|---|"]
+        rows = ["| action | from | to | roles | guards | payload | effects | notify |",
+                "|---|---|---|---|---|---|---|---|"]
         for action in definition.actions:
             payload = ", ".join(f.name + ("" if f.required else "?") for f in action.payload)
             rows.append(f"| {action.name} | {', '.join(action.sources)} | {action.dest} | "
                         f"{', '.join(sorted(action.roles))} | {', '.join(action.guards)} | "
-                        f"{payload} |")
-        parts.append("\n```mermaid\n" + to_mermaid(definition) + "```\n\n" + "\n".join(rows) + "\n")
+                        f"{payload} | {', '.join(action.effects)} | {', '.join(action.notify)} |")
+        tags = ["| state | final | tags |", "|---|---|---|"] + [
+            f"| {state.name} | {'yes' if state.final else ''} | {', '.join(sorted(state.tags))} |"
+            for state in definition.states
+        ]
+        parts.append("\n```mermaid\n" + to_mermaid(definition) + "```\n\n" + "\n".join(rows)
+                     + "\n\n" + "\n".join(tags) + "\n")
     return "".join(parts)
 
 

@@ -13,6 +13,13 @@ from typing import Any
 from workflow.errors import DefinitionError
 
 PAYLOAD_TYPES = frozenset({"text", "integer", "datetime", "date", "id"})
+# What a state can say about itself, so that the app asks a tag instead of naming states:
+STATE_TAGS = frozenset({
+    "applicant_editable",  # the applicant may still edit the entity's content
+    "received",  # handed in and waiting for the programme's first look (the screening queue)
+    "commits_budget",  # the entity's award counts against its call's budget
+    "needs_confirmation",  # entering this state cannot be undone: the page asks first
+})
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _DEFINITION_KEYS = {
@@ -42,11 +49,16 @@ class State:
 
     name: str
     final: bool = False
+    tags: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
 class Action:
-    """A transition that the given roles may take, subject to guards."""
+    """A transition that the given roles may take, subject to guards.
+
+    `guards`, `effects` (what changes besides the state) and `notify` (the messages it sends)
+    are names; the application that runs the definition supplies what they do.
+    """
 
     name: str
     sources: tuple[str, ...]
@@ -54,6 +66,8 @@ class Action:
     roles: frozenset[str]
     guards: tuple[str, ...] = ()
     payload: tuple[Field, ...] = ()
+    effects: tuple[str, ...] = ()
+    notify: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,6 +101,24 @@ class Definition:
     @property
     def guard_names(self) -> frozenset[str]:
         return frozenset(guard for action in self.actions for guard in action.guards)
+
+    @property
+    def effect_names(self) -> frozenset[str]:
+        return frozenset(effect for action in self.actions for effect in action.effects)
+
+    @property
+    def notify_names(self) -> frozenset[str]:
+        return frozenset(message for action in self.actions for message in action.notify)
+
+    def tagged(self, tag: str) -> frozenset[str]:
+        """The names of the states that carry `tag`."""
+        if tag not in STATE_TAGS:
+            raise KeyError(f"unknown state tag {tag!r}")
+        return frozenset(state.name for state in self.states if tag in state.tags)
+
+    def needs_confirmation(self, action: Action) -> bool:
+        """Whether taking `action` cannot be undone, so a person is asked to confirm it."""
+        return "needs_confirmation" in self.state(action.dest).tags
 
     def state(self, name: str) -> State:
         """Return the state called `name`; raise KeyError if there is none."""
@@ -157,8 +189,13 @@ def _describe(item: Any, kind: str, index: int) -> str:
 
 
 def _parse_state(data: Any, where: str) -> State:
-    item = _object(data, where, {"name": str}, {"final": bool})
-    return State(_name(item["name"], where), item.get("final", False))
+    item = _object(data, where, {"name": str}, {"final": bool, "tags": list})
+    tags = frozenset(_strings(item.get("tags", []), f"{where} tags"))
+    if unknown := sorted(tags - STATE_TAGS):
+        raise DefinitionError(
+            f"{where} has unknown tag(s) {', '.join(unknown)} "
+            f"(expected some of {', '.join(sorted(STATE_TAGS))})")
+    return State(_name(item["name"], where), item.get("final", False), tags)
 
 
 def _parse_action(data: Any, where: str) -> Action:
@@ -166,7 +203,7 @@ def _parse_action(data: Any, where: str) -> Action:
         data,
         where,
         {"name": str, "from": list, "to": str, "roles": list},
-        {"guards": list, "payload": list},
+        {"guards": list, "payload": list, "effects": list, "notify": list},
     )
     name = _name(item["name"], where)
     sources = _strings(item["from"], f"{where} 'from'")
@@ -186,6 +223,8 @@ def _parse_action(data: Any, where: str) -> Action:
         roles=frozenset(roles),
         guards=_strings(item.get("guards", []), f"{where} guards"),
         payload=payload,
+        effects=_strings(item.get("effects", []), f"{where} effects"),
+        notify=_strings(item.get("notify", []), f"{where} notify"),
     )
 
 

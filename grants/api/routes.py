@@ -7,7 +7,6 @@ import json
 from flask import current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
-from grants import permissions
 from grants.api import api, serialize
 from grants.api.openapi import document
 from grants.operations import (
@@ -20,7 +19,6 @@ from grants.operations import (
     workflow,
 )
 from grants.operations.core import MAX_ID, whole_number
-from workflow import default_registry
 
 
 def _body() -> dict:
@@ -125,10 +123,15 @@ def organization_detail(organization_id: int):
         organizations.get_organization(g.api_user, organization_id)))
 
 
+def _application(item: workflow.Seen) -> dict:
+    return serialize.application(item.entity,
+                                 workflow.allowed_actions(g.api_user, applications.KIND, item))
+
+
 @api.post("/applications")
 def application_create():
     application = applications.create_application(g.api_user, _body())
-    body = serialize.application(application, workflow.allowed_actions(g.api_user, application))
+    body = _application(applications.get_application(g.api_user, application.id))
     return jsonify(body), 201, {"Location": url_for("api.application_detail",
                                                     application_id=application.id)}
 
@@ -139,49 +142,44 @@ def application_list():
         g.api_user, call_id=_int_arg("call_id"), state=request.args.get("state") or None,
         before_id=_cursor(), limit=_page_size() + 1,
     )
-    org_ids = permissions.organization_ids(g.api_user)
-    return _page(rows, lambda a: serialize.application(
-        a, workflow.allowed_actions(g.api_user, a, org_ids)))
+    return _page(rows, _application, key=lambda item: item.entity.id)
 
 
 @api.get("/applications/<int:application_id>")
 def application_detail(application_id: int):
-    application = applications.get_application(g.api_user, application_id)
-    return jsonify(serialize.application(application,
-                                         workflow.allowed_actions(g.api_user, application)))
+    return jsonify(_application(applications.get_application(g.api_user, application_id)))
 
 
 @api.patch("/applications/<int:application_id>")
 def application_update(application_id: int):
-    application = applications.update_application(g.api_user, application_id, _body())
-    return jsonify(serialize.application(application,
-                                         workflow.allowed_actions(g.api_user, application)))
+    applications.update_application(g.api_user, application_id, _body())
+    return jsonify(_application(applications.get_application(g.api_user, application_id)))
 
 
 @api.post("/applications/<int:application_id>/actions/<action>")
 def application_action(application_id: int, action: str):
-    application = workflow.act(g.api_user, application_id, action, _body())
+    application = applications.act(g.api_user, application_id, action, _body())
     return jsonify({"state": application.state, "version": application.version})
 
 
 @api.get("/applications/<int:application_id>/history")
 def application_history(application_id: int):
-    events = history.of_application(g.api_user, application_id, after_seq=_cursor(),
-                                    limit=_page_size() + 1)
+    events = history.of(g.api_user, applications.KIND, application_id, after_seq=_cursor(),
+                        limit=_page_size() + 1)
     return _page(events, serialize.event, key=lambda event: event.seq)
 
 
 @api.get("/workflows")
 def workflow_list():
     return jsonify({"items": [serialize.workflow(d, summary=True)
-                              for d in default_registry().all()], "next": None})
+                              for d in workflow.workflows().registry.all()], "next": None})
 
 
 @api.get("/workflows/<name>")
 def workflow_detail(name: str):
     version = _int_arg("version")
     try:
-        definition = default_registry().get(name, version)
+        definition = workflow.workflows().registry.get(name, version)
     except KeyError:
         raise NotFound(_("No such workflow.")) from None
     return jsonify(serialize.workflow(definition))

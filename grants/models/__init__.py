@@ -1,6 +1,6 @@
 """The data model. Import models from here."""
 
-from grants.models.accounts import ApiToken, RoleGrant, User
+from grants.models.accounts import SYSTEM, Actor, ApiToken, RoleGrant, System, User
 from grants.models.applications import Application
 from grants.models.audit import AuditEvent, AuditHead
 from grants.models.enums import FIELDS, Role, Stage
@@ -10,6 +10,9 @@ from grants.models.types import utcnow
 
 __all__ = [
     "FIELDS",
+    "SYSTEM",
+    "Actor",
+    "System",
     "ApiToken",
     "Application",
     "AuditEvent",

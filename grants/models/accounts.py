@@ -66,3 +66,27 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class System:
+    """The product itself as an actor (the command line, the demo seed, scheduled jobs): no
+    account, no login, every right. Audit events it writes have no actor id and the role
+    "system"."""
+
+    id = None
+    name = "System"
+    email = None
+    locale = None
+    grants: tuple = ()
+    is_authenticated = False
+
+    def has_role(self, role: str, programme_id: int | None = None) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = System()
+# Whoever takes an action: a person's account, or the product itself.
+Actor = User | System

@@ -32,7 +32,8 @@ class Application(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id"))
-    state: Mapped[str] = mapped_column(String(32), default="draft")
+    # the initial state comes from the call's workflow definition, set by create_application
+    state: Mapped[str] = mapped_column(String(32))
     # Bumped by every change; a writer that read an older version gets a conflict.
     version: Mapped[int] = mapped_column(default=1)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -15,6 +15,7 @@ class AuditEvent(db.Model):
     __table_args__ = (
         Index("ix_audit_event_entity", "entity_type", "entity_id", "seq"),
         Index("ix_audit_event_actor_id_seq", "actor_id", "seq"),
+        Index("ix_audit_event_parent", "parent_type", "parent_id", "seq"),
     )
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -23,6 +24,10 @@ class AuditEvent(db.Model):
     actor_role: Mapped[str | None] = mapped_column(String(32))
     entity_type: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[int]
+    # What the entity belongs to (an application, for a tranche or a review), so that the
+    # parent's history shows the events of everything that belongs to it.
+    parent_type: Mapped[str | None] = mapped_column(String(32))
+    parent_id: Mapped[int | None]
     action: Mapped[str] = mapped_column(String(64))
     from_state: Mapped[str | None] = mapped_column(String(32))
     to_state: Mapped[str | None] = mapped_column(String(32))

@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from grants import audit
 from grants.extensions import db
-from grants.models import ApiToken, Programme, Role, RoleGrant, User, utcnow
+from grants.models import SYSTEM, Actor, ApiToken, Programme, Role, RoleGrant, User, utcnow
 from grants.operations.core import Validator, load, text_problem, transaction
 from grants.operations.errors import Invalid, NotFound
 
@@ -45,10 +45,10 @@ def _new_user(v: Validator, email: str | None, name: str | None, password: str |
     return user
 
 
-def _grant(user: User, role: Role, programme_id: int | None, actor: User | None) -> None:
+def _grant(user: User, role: Role, programme_id: int | None, actor: Actor) -> None:
     user.grants.append(RoleGrant(role=role.value, programme_id=programme_id))
     audit.record(
-        actor=actor, role="system" if actor is None else Role.APPLICANT.value, entity_type="user",
+        actor=actor, role="system" if actor is SYSTEM else Role.APPLICANT.value, entity_type="user",
         entity_id=user.id, action="grant_role",
         payload={"role": role.value, "programme_id": programme_id},
     )
@@ -81,7 +81,7 @@ def create_user(email: str, name: str, password: str, role: str,
         if programme_id is not None and db.session.get(Programme, programme_id) is None:
             v.fail("programme", _("No such programme."))
         user = _new_user(v, email, name, password, allow_demo_password)
-        _grant(user, Role(role), programme_id, None)
+        _grant(user, Role(role), programme_id, SYSTEM)
     return user
 
 

@@ -1,25 +1,226 @@
-"""Drafting applications: create and edit. State changes go through operations.workflow.act."""
+"""Applications: drafting (create, edit), reading, and the adapter that runs them through the
+one workflow path: the access rule, the definition of a row, and what the guard, effect and
+message names of the stage workflows do."""
 
 from typing import Any
 
+from flask_babel import format_datetime, format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
-from grants import audit, labels, permissions
+from grants import audit, labels, outbox, permissions
 from grants.extensions import db
-from grants.models import FIELDS, Application, Call, Project, User, utcnow
+from grants.models import (
+    FIELDS,
+    Actor,
+    Application,
+    Call,
+    Membership,
+    Project,
+    Role,
+    User,
+    utcnow,
+)
+from grants.operations import workflow
 from grants.operations.core import (
     MAX_ID,
     Validator,
     check_version,
-    load,
     text_problem,
     transaction,
 )
-from grants.operations.errors import Conflict, Forbidden, Invalid, NotFound
+from grants.operations.errors import Conflict, Forbidden, Invalid
+from grants.operations.workflow import (
+    Context,
+    EntityKind,
+    Hooks,
+    Seen,
+    load,
+    query,
+    seen,
+    workflows,
+)
 
 MAX_ANSWER = 10_000
+
+hooks = Hooks(pending=frozenset({
+    # Named by the stage workflows; built by the capabilities still to come. Until then the
+    # actions that need them are neither offered nor taken.
+    "review_quorum_assigned", "review_quorum_submitted",  # reviews
+    "tranches_match_award",  # funding: agreement and tranches
+    "pilot_planned", "pilot_results_recorded", "pilot_finished",  # pilots
+    "evaluation_recorded",  # final evaluation
+    "next_stage_call",  # promotion
+}))
+
+KIND = EntityKind(
+    name="application",
+    model=Application,
+    roles=permissions.roles_on_applications,
+    workflow=lambda application: (application.call.workflow_name,
+                                  application.call.workflow_version),
+    hooks=hooks,
+    load_with=(Application.call, Application.project),
+)
+
+
+# --- guards: each returns the problems it finds, empty when it holds -------------------------
+
+
+@hooks.guard(offered=True)
+def call_open(ctx: Context) -> list[str]:
+    call = ctx.entity.call
+    if ctx.now < call.opens_at:
+        return [_("The call opens on %(when)s.", when=format_datetime(call.opens_at))]
+    if ctx.now >= call.closes_at:
+        return [_("The call closed on %(when)s.", when=format_datetime(call.closes_at))]
+    return []
+
+
+@hooks.guard
+def required_answers(ctx: Context) -> list[str]:
+    application = ctx.entity
+    problems = []
+    if not application.project.summary.strip():
+        problems.append(_("The project summary is missing."))
+    for question in application.call.questions:
+        answer = application.answers.get(question["key"])
+        if question.get("required") and not (isinstance(answer, str) and answer.strip()):
+            problems.append(_("An answer is missing: %(question)s", question=question["label"]))
+    return problems
+
+
+@hooks.guard
+def required_documents(ctx: Context) -> list[str]:
+    # Uploads are not built yet: no document can be attached, so every required kind is missing.
+    return [_("A document is missing: %(kind)s", kind=kind)
+            for kind in ctx.entity.call.required_documents]
+
+
+def _within_cap(amount: int, cap: int) -> list[str]:
+    if amount <= 0:
+        return [_("The amount must be more than 0 VND.")]
+    if amount > cap:
+        return [_("The amount %(amount)s VND is over the cap of %(cap)s VND.",
+                  amount=format_decimal(amount), cap=format_decimal(cap))]
+    return []
+
+
+@hooks.guard
+def amount_within_cap(ctx: Context) -> list[str]:
+    return _within_cap(ctx.entity.requested_amount, ctx.entity.call.cap_per_project)
+
+
+@hooks.guard
+def award_within_cap(ctx: Context) -> list[str]:
+    return _within_cap(ctx.payload["amount"], ctx.entity.call.cap_per_project)
+
+
+@hooks.guard(offered=True)
+def before_revision_deadline(ctx: Context) -> list[str]:
+    deadline = ctx.entity.revision_deadline
+    if deadline is not None and ctx.now >= deadline:
+        return [_("The revision deadline passed on %(when)s.", when=format_datetime(deadline))]
+    return []
+
+
+@hooks.guard(offered=True)
+def revision_deadline_passed(ctx: Context) -> list[str]:
+    deadline = ctx.entity.revision_deadline
+    if deadline is not None and ctx.now < deadline:
+        return [_("The startup may still revise it until %(when)s.",
+                  when=format_datetime(deadline))]
+    return []
+
+
+@hooks.guard
+def revision_deadline_in_future(ctx: Context) -> list[str]:
+    deadline = ctx.payload.get("revision_deadline")
+    if deadline is not None and deadline <= ctx.now:
+        return [_("The revision deadline must be in the future.")]
+    return []
+
+
+@hooks.guard
+def award_within_budget(ctx: Context) -> list[str]:
+    call_id = ctx.entity.call_id
+    # Lock the call: two approvals in one call take turns, so the budget is never exceeded.
+    budget = db.session.scalars(
+        select(Call.budget).where(Call.id == call_id).with_for_update()
+    ).one()
+    committed = db.session.scalar(
+        select(func.coalesce(func.sum(Application.awarded_amount), 0)).where(
+            Application.call_id == call_id,
+            Application.state.in_(ctx.definition.tagged("commits_budget")))
+    )
+    remaining = budget - committed
+    if ctx.payload["amount"] > remaining:
+        return [_("The award is over the call's remaining budget of %(left)s VND.",
+                  left=format_decimal(remaining))]
+    return []
+
+
+# --- effects: what an action changes besides the state ---------------------------------------
+
+
+@hooks.effect
+def set_submitted(ctx: Context) -> None:
+    ctx.entity.submitted_at = ctx.now
+    ctx.entity.revision_deadline = None
+
+
+@hooks.effect
+def set_revision_deadline(ctx: Context) -> None:
+    ctx.entity.revision_deadline = ctx.payload["revision_deadline"]
+
+
+@hooks.effect
+def set_award(ctx: Context) -> None:
+    ctx.entity.awarded_amount = ctx.payload["amount"]
+
+
+# --- messages: mails to the startup's members, through the outbox ----------------------------
+
+
+def _mail_members(ctx: Context, message: str, **extra: Any) -> None:
+    application = ctx.entity
+    members = db.session.scalars(
+        select(User).options(lazyload(User.grants))
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organization_id == application.project.organization_id,
+               User.active.is_(True))
+    )
+    context = {"application_id": application.id, "title": application.project.title,
+               "url": f"/applications/{application.id}"} | extra
+    for member in members:
+        outbox.enqueue(member, message, context, entity_type=KIND.name,
+                       entity_id=application.id)
+
+
+@hooks.message
+def submission_receipt(ctx: Context) -> None:
+    _mail_members(ctx, "submission_receipt", call_title=ctx.entity.call.title,
+                  submitted_at=audit.to_json_value(ctx.now))
+
+
+@hooks.message
+def revision_request(ctx: Context) -> None:
+    _mail_members(ctx, "revision_request", reason=ctx.payload["reason"],
+                  revision_deadline=audit.to_json_value(ctx.entity.revision_deadline))
+
+
+@hooks.message
+def ineligibility_notice(ctx: Context) -> None:
+    _mail_members(ctx, "ineligibility_notice", reason=ctx.payload["reason"])
+
+
+@hooks.message
+def withdrawal_notice(ctx: Context) -> None:
+    _mail_members(ctx, "withdrawal_notice")
+
+
+# --- drafting and reading --------------------------------------------------------------------
 
 
 def _answers(v: Validator, call: Call, answers: Any) -> dict[str, str]:
@@ -62,7 +263,7 @@ def _project_fields(v: Validator, project: Any, *, partial: bool) -> dict[str, A
     return fields
 
 
-def create_application(actor: User, data: Any) -> Application:
+def create_application(actor: Actor, data: Any) -> Application:
     """A draft application of a new project of one of the actor's organizations."""
     v = Validator(data)
     call_id = v.integer("call_id", minimum=1, maximum=MAX_ID)
@@ -89,15 +290,16 @@ def create_application(actor: User, data: Any) -> Application:
         project = Project(organization_id=organization_id, **fields)
         db.session.add(project)
         db.session.flush()
+        initial = workflows().definition(KIND, Application(call=call)).initial
         application = Application(
-            project=project, call=call, state="draft", version=1, answers=answers,
+            project=project, call=call, state=initial, version=1, answers=answers,
             requested_amount=requested, created_by_id=actor.id,
         )
         db.session.add(application)
         db.session.flush()
         audit.record(
-            actor=actor, role="applicant", entity_type="application", entity_id=application.id,
-            action="create", to_state="draft",
+            actor=actor, role=Role.APPLICANT.value, entity_type=KIND.name,
+            entity_id=application.id, action="create", to_state=initial,
             payload={"call_id": call.id, "project": fields | {"id": project.id,
                      "organization_id": organization_id},
                      "answers": answers, "requested_amount": requested},
@@ -105,19 +307,17 @@ def create_application(actor: User, data: Any) -> Application:
     return application
 
 
-def update_application(actor: User, application_id: Any, data: Any) -> Application:
+def update_application(actor: Actor, application_id: Any, data: Any) -> Application:
     """Edit a draft (or an application returned for changes); `version` must be current."""
     v = Validator(data)
     with transaction():
-        application = load(Application, application_id, lock=True)
-        if not permissions.can_view_application(actor, application):
-            raise NotFound(_("Not found."))
-        if not permissions.is_member(actor, application.project.organization_id):
+        application, roles = load(KIND, actor, application_id, lock=True)
+        if Role.APPLICANT.value not in roles:
             raise Forbidden(_("Only the applicant can edit this application."))
         check_version(application, data.get("version"))
-        if not permissions.can_edit_application(actor, application):
+        if not can_edit(Seen(application, roles)):
             raise Conflict(_("The application can no longer be edited (it is %(state)s).",
-                             state=labels.STATES[application.state]))
+                             state=labels.state(application.state)))
         changes: dict[str, Any] = {}
         if "project" in data:
             for name, value in _project_fields(v, data["project"], partial=True).items():
@@ -144,35 +344,45 @@ def update_application(actor: User, application_id: Any, data: Any) -> Applicati
             application.requested_amount = changes["requested_amount"]
         application.version += 1
         audit.record(
-            actor=actor, role="applicant", entity_type="application", entity_id=application.id,
-            action="edit", from_state=application.state, to_state=application.state,
-            payload=changes,
+            actor=actor, role=Role.APPLICANT.value, entity_type=KIND.name,
+            entity_id=application.id, action="edit", from_state=application.state,
+            to_state=application.state, payload=changes,
         )
     return application
 
 
-def list_applications(actor: User, *, call_id: int | None = None, state: str | None = None,
-                      before_id: int | None = None, limit: int = 50) -> list[Application]:
-    """What the actor may see, newest first, keyset-paginated by id."""
-    query = (
-        select(Application)
-        .join(Call, Call.id == Application.call_id)
-        .where(permissions.visible_applications(actor))
-        .options(contains_eager(Application.call), joinedload(Application.project))
-        .order_by(Application.id.desc())
-        .limit(limit)
-    )
+def can_edit(item: Seen) -> bool:
+    """The applicant edits the content while the workflow tags the state as editable."""
+    definition = workflows().definition(KIND, item.entity)
+    return permissions.can_edit(item.roles, item.entity.state,
+                                definition.tagged("applicant_editable"))
+
+
+def list_applications(actor: Actor, *, call_id: int | None = None, state: str | None = None,
+                      as_roles: frozenset[str] | None = None, before_id: int | None = None,
+                      limit: int = 50) -> list[Seen]:
+    """What the actor may see (as one of `as_roles`, when given), newest first,
+    keyset-paginated by id, each with the actor's roles on it."""
+    statement = query(KIND, actor, only=as_roles).order_by(Application.id.desc()).limit(limit)
     if call_id is not None:
-        query = query.where(Application.call_id == call_id)
+        statement = statement.where(Application.call_id == call_id)
     if state is not None:
-        query = query.where(Application.state == state)
+        statement = statement.where(Application.state == state)
     if before_id is not None:
-        query = query.where(Application.id < before_id)
-    return list(db.session.scalars(query))
+        statement = statement.where(Application.id < before_id)
+    return seen(KIND, actor, db.session.execute(statement), only=as_roles)
 
 
-def get_application(actor: User, application_id: Any) -> Application:
-    application = load(Application, application_id)
-    if not permissions.can_view_application(actor, application):
-        raise NotFound(_("Not found."))
-    return application
+def get_application(actor: Actor, application_id: Any) -> Seen:
+    """The application and the actor's roles on it; NotFound if they hold none."""
+    return load(KIND, actor, application_id)
+
+
+def act(actor: Actor, application_id: Any, action: str, data: Any) -> Application:
+    """Take one workflow action on an application, through the one path (`workflow.act`)."""
+    return workflow.act(actor, KIND, application_id, action, data)
+
+
+def allowed_actions(actor: Actor, item: Seen) -> list[str]:
+    """The actions the actor may take on this application now."""
+    return workflow.allowed_actions(actor, KIND, item)

@@ -7,10 +7,11 @@ from sqlalchemy import func, select
 
 from grants import audit, permissions
 from grants.extensions import db
-from grants.models import Application, Call, Programme, Stage, User, utcnow
+from grants.models import SYSTEM, Actor, Application, Call, Programme, Role, Stage, utcnow
 from grants.operations.core import MAX_ID, Validator, load, transaction
 from grants.operations.errors import Forbidden
-from workflow import default_registry
+from grants.operations.workflow import workflows
+from workflow import Definition
 
 # The city's defaults per stage (Resolution 20/2023/NQ-HĐND): cap in VND and months of support.
 STAGE_CAPS = {
@@ -82,13 +83,13 @@ def _questions(v: Validator, value: Any) -> list[dict[str, Any]]:
     return clean
 
 
-def _acting_role(actor: User | None, programme_id: int) -> str:
-    if actor is None:
+def _acting_role(actor: Actor, programme_id: int) -> str:
+    if actor is SYSTEM:
         return "system"
-    return "manager" if actor.has_role("manager", programme_id) else "admin"
+    return Role.MANAGER.value if actor.has_role(Role.MANAGER, programme_id) else Role.ADMIN.value
 
 
-def create_call(actor: User | None, data: Any) -> Call:
+def create_call(actor: Actor, data: Any) -> Call:
     """Open a call; it pins the latest version of its stage's workflow."""
     v = Validator(data)
     programme_id = v.integer("programme_id", minimum=1, maximum=MAX_ID)
@@ -111,13 +112,13 @@ def create_call(actor: User | None, data: Any) -> Call:
                _("Document uploads are not available yet: leave this list empty."))
     questions = _questions(v, data.get("questions"))
     rubric = _rubric(v, data.get("rubric"))
-    if actor is not None and programme_id and not permissions.can_create_call(actor, programme_id):
+    if programme_id and not permissions.can_create_call(actor, programme_id):
         raise Forbidden(_("Only a manager of this programme can open calls."))
     with transaction():
         if programme_id and db.session.get(Programme, programme_id) is None:
             v.fail("programme_id", _("No such programme."))
         v.check()
-        definition = default_registry().latest(stage)
+        definition = workflows().registry.latest(stage)
         call = Call(
             programme_id=programme_id, stage=stage, title=title, opens_at=opens_at,
             closes_at=closes_at, budget=budget, cap_per_project=cap, rubric=rubric,
@@ -152,6 +153,11 @@ def list_calls(*, stage: str | None = None, open_only: bool = False,
         now = utcnow()
         query = query.where(Call.opens_at <= now, Call.closes_at > now)
     return list(db.session.scalars(query))
+
+
+def definition(call: Call) -> Definition:
+    """The workflow version the call pinned when it opened."""
+    return workflows().registry.get(call.workflow_name, call.workflow_version)
 
 
 def get_call(call_id: Any) -> Call:

@@ -1,27 +1,32 @@
-"""Reading the audit history of one application."""
+"""Reading the audit history of one entity and of everything that belongs to it."""
 
 from typing import Any
 
-from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
-from grants import permissions
 from grants.extensions import db
-from grants.models import Application, AuditEvent, User
-from grants.operations.core import load
-from grants.operations.errors import NotFound
+from grants.models import Actor, AuditEvent
+from grants.operations.workflow import EntityKind, load
 
 
-def of_application(actor: User, application_id: Any, *, after_seq: int | None = None,
-                   limit: int = 500) -> list[AuditEvent]:
-    """The application's events, oldest first, if the actor may see the application."""
-    application = load(Application, application_id)
-    if not permissions.can_view_application(actor, application):
-        raise NotFound(_("Not found."))
+def of(actor: Actor, kind: EntityKind, entity_id: Any, *, after_seq: int | None = None,
+       limit: int = 500) -> list[AuditEvent]:
+    """The entity's events and those of its children (a tranche's, a review's), oldest first,
+    if the actor may see the entity."""
+    return events(kind, load(kind, actor, entity_id).entity.id, after_seq=after_seq,
+                  limit=limit)
+
+
+def events(kind: EntityKind, entity_id: int, *, after_seq: int | None = None,
+           limit: int = 500) -> list[AuditEvent]:
+    """The history of an entity the caller has already been allowed to see."""
     query = (
         select(AuditEvent)
-        .where(AuditEvent.entity_type == "application", AuditEvent.entity_id == application.id)
+        .where(or_(
+            and_(AuditEvent.entity_type == kind.name, AuditEvent.entity_id == entity_id),
+            and_(AuditEvent.parent_type == kind.name, AuditEvent.parent_id == entity_id),
+        ))
         .options(joinedload(AuditEvent.actor))
         .order_by(AuditEvent.seq)
         .limit(limit)

@@ -1,20 +1,31 @@
-"""The one path every workflow action takes:
+"""The one path every workflow action takes, for every kind of entity.
 
-load (row locked) → may the caller see it → is the version current → is the action valid from
-this state and allowed to the caller's role → payload → guards → change state → effects →
-audit event → commit, all in one transaction.
+A workflow definition names its entity ("application", "tranche", …). For each entity kind the
+app supplies a small adapter, `EntityKind`: its table, the access rule that says which roles
+an actor holds on a row, which definition runs a row, what the row belongs to (its parent in
+the audit history), and `Hooks`: what the guard, effect and message names of the definitions
+do. The path below is written once and knows nothing else about any entity.
+
+The definitions and the adapters are given to the app at start-up (`install`); tests can
+supply others.
 """
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
 
+from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
 
 from grants import audit, labels, permissions
-from grants.models import Application, Role, User, utcnow
-from grants.operations.core import check_version, load, to_utc, transaction
+from grants.extensions import db
+from grants.models import Actor, Role, utcnow
+from grants.operations.core import MAX_ID, check_version, to_utc, transaction
 from grants.operations.errors import Conflict, Forbidden, Invalid, NotFound
-from grants.operations.guards import GUARDS, GuardContext
+from grants.permissions import Roles
 from workflow import (
     Definition,
     Engine,
@@ -23,129 +34,258 @@ from workflow import (
     NotAllowed,
     PayloadError,
     Registry,
-    default_registry,
 )
 
-# Guards the definitions name whose capability is not built yet; their actions are not offered.
-NOT_BUILT = frozenset({
-    "review_quorum_assigned", "review_quorum_submitted", "tranches_match_award", "pilot_planned",
-    "pilot_results_recorded", "pilot_finished", "evaluation_recorded", "next_stage_call",
-    "four_eyes",
-})
+
+@dataclass
+class Context:
+    """What a guard, an effect or a message sees of the action being taken."""
+
+    entity: Any
+    actor: Actor
+    roles: frozenset[str]
+    payload: dict[str, Any]
+    now: datetime
+    definition: Definition
 
 
-def check_definitions(registry: Registry) -> None:
-    """Refuse definitions that name a guard or a role the app does not know (a typo would
-    otherwise hide an action or make it impossible to take)."""
-    roles = {role.value for role in Role}
-    for definition in registry.all():
-        unknown_guards = definition.guard_names - GUARDS.keys() - NOT_BUILT
-        unknown_roles = definition.role_names - roles
-        if unknown_guards or unknown_roles:
-            raise RuntimeError(
-                f"workflow {definition.name} v{definition.version}: unknown guards "
-                f"{sorted(unknown_guards)}, unknown roles {sorted(unknown_roles)}")
+Guard = Callable[[Context], list[str]]
+Effect = Callable[[Context], None]
 
 
-engine = Engine(default_registry())
-check_definitions(engine.registry)
+@dataclass
+class Hooks:
+    """What the names in one entity kind's definitions do.
+
+    Register with decorators; the function's name is the name the definitions use:
+    `@hooks.guard` returns the problems it finds (empty when it holds), `@hooks.effect` changes
+    the entity besides its state, `@hooks.message` writes notifications to the outbox. A guard
+    registered `offered=True` depends only on the entity and the time, not on the payload: an
+    action it refuses is not offered at all. `pending` names guards whose capability is not
+    built yet; their actions are neither offered nor taken.
+    """
+
+    guards: dict[str, Guard] = field(default_factory=dict)
+    effects: dict[str, Effect] = field(default_factory=dict)
+    messages: dict[str, Effect] = field(default_factory=dict)
+    offered: set[str] = field(default_factory=set)
+    pending: frozenset[str] = frozenset()
+
+    def guard(self, function: Guard | None = None, *, offered: bool = False):
+        def register(function: Guard) -> Guard:
+            self.guards[function.__name__] = function
+            if offered:
+                self.offered.add(function.__name__)
+            return function
+
+        return register(function) if function else register
+
+    def effect(self, function: Effect) -> Effect:
+        self.effects[function.__name__] = function
+        return function
+
+    def message(self, function: Effect) -> Effect:
+        self.messages[function.__name__] = function
+        return function
 
 
-def definition_of(application: Application) -> Definition:
-    call = application.call
-    return engine.registry.get(call.workflow_name, call.workflow_version)
+@dataclass(frozen=True)
+class EntityKind:
+    """What the one path needs to know about one kind of entity."""
+
+    name: str  # the definitions' "entity", and the audit events' entity_type
+    model: type  # its table; rows have `id`, `state` and `version`
+    roles: Callable[[Actor], Roles]  # the access rule (grants/permissions)
+    workflow: Callable[[Any], tuple[str, int]]  # name and version of the definition of a row
+    hooks: Hooks
+    parent: Callable[[Any], tuple[str, int] | None] = lambda row: None
+    load_with: tuple = ()  # many-to-one relationships loaded in the same query
 
 
-def available(action_name: str, definition: Definition) -> bool:
-    """An action is offered once the app implements every guard it names."""
-    return all(name in GUARDS for name in definition.action(action_name).guards)
+class Seen(NamedTuple):
+    """An entity and the roles the actor holds on it."""
+
+    entity: Any
+    roles: frozenset[str]
 
 
-def allowed_actions(user: User, application: Application,
-                    org_ids: set[int] | None = None) -> list[str]:
-    definition = definition_of(application)
-    roles = permissions.roles_on_application(user, application, org_ids)
+class Workflows:
+    """The app's definitions and entity adapters, checked against each other at start-up."""
+
+    def __init__(self, registry: Registry, kinds: Iterable[EntityKind],
+                 unbuilt: Iterable[str] = ()):
+        self.engine = Engine(registry)
+        self.registry = registry
+        self.kinds = {kind.name: kind for kind in kinds}
+        self.unbuilt = frozenset(unbuilt)  # entities whose definitions ship but do not run yet
+        self._check()
+
+    def _check(self) -> None:
+        """Refuse definitions that name an entity, guard, effect, message or role the app does
+        not know: a typo would otherwise hide an action or make it impossible to take."""
+        known_roles = {role.value for role in Role}
+        for definition in self.registry.all():
+            where = f"workflow {definition.name} v{definition.version}"
+            kind = self.kinds.get(definition.entity)
+            if kind is None and definition.entity in self.unbuilt:
+                continue
+            if kind is None:
+                raise RuntimeError(f"{where}: no adapter for entity {definition.entity!r}")
+            hooks = kind.hooks
+            unknown = {
+                "guards": definition.guard_names - hooks.guards.keys() - hooks.pending,
+                "effects": definition.effect_names - hooks.effects.keys(),
+                "messages": definition.notify_names - hooks.messages.keys(),
+                "roles": definition.role_names - known_roles,
+            }
+            if any(unknown.values()):
+                raise RuntimeError(f"{where}: unknown " + ", ".join(
+                    f"{what} {sorted(names)}" for what, names in unknown.items() if names))
+
+    def definition(self, kind: EntityKind, row: Any) -> Definition:
+        return self.registry.get(*kind.workflow(row))
+
+
+def install(app, registry: Registry, kinds: Iterable[EntityKind],
+            unbuilt: Iterable[str] = ()) -> None:
+    app.extensions["grants.workflows"] = Workflows(registry, kinds, unbuilt)
+
+
+def workflows() -> Workflows:
+    return current_app.extensions["grants.workflows"]
+
+
+def _roles(kind: EntityKind, actor: Actor, only: Iterable[str] | None) -> permissions.Roles:
+    roles = kind.roles(actor)
+    return roles if only is None else {name: roles[name] for name in roles if name in only}
+
+
+def query(kind: EntityKind, actor: Actor, *, only: Iterable[str] | None = None) -> Select:
+    """The rows of `kind` the actor may see (holding one of the roles `only`, when given),
+    each with one column per role the actor may hold on it."""
+    roles = _roles(kind, actor, only)
+    return (select(kind.model, *permissions.role_columns(roles))
+            .where(permissions.visible(roles))
+            .options(*(joinedload(r, innerjoin=True) for r in kind.load_with)))
+
+
+def seen(kind: EntityKind, actor: Actor, rows: Iterable, *,
+         only: Iterable[str] | None = None) -> list[Seen]:
+    """Rows of `query(kind, actor, only=…)` as entities with the actor's roles on them."""
+    roles = _roles(kind, actor, only)
+    return [Seen(row[0], permissions.held(roles, row[1:])) for row in rows]
+
+
+def load(kind: EntityKind, actor: Actor, entity_id: Any, *, lock: bool = False) -> Seen:
+    """One entity and the actor's roles on it, in one statement; NotFound if the actor holds
+    no role on it (they must not learn that it exists). `lock` locks the row for update."""
+    if not isinstance(entity_id, int) or isinstance(entity_id, bool) \
+            or not 1 <= entity_id <= MAX_ID:
+        raise NotFound(_("Not found."))
+    roles = kind.roles(actor)
+    statement = (select(kind.model, *permissions.role_columns(roles))
+                 .where(kind.model.id == entity_id)
+                 .options(*(joinedload(r, innerjoin=True) for r in kind.load_with)))
+    if lock:
+        statement = statement.with_for_update(of=kind.model).execution_options(
+            populate_existing=True)
+    row = db.session.execute(statement).one_or_none()
+    held = permissions.held(roles, row[1:]) if row else frozenset()
+    if not permissions.can_view(held):
+        raise NotFound(_("Not found."))
+    return Seen(row[0], held)
+
+
+def available(hooks: Hooks, definition: Definition, action_name: str) -> bool:
+    """An action is offered and taken once the app builds every guard it names."""
+    return not hooks.pending.intersection(definition.action(action_name).guards)
+
+
+def allowed_actions(actor: Actor, kind: EntityKind, item: Seen,
+                    now: datetime | None = None) -> list[str]:
+    """The actions the actor may take on the entity now: valid from its state, open to one of
+    the actor's roles, built, and not refused by a guard that depends only on the time."""
+    definition = workflows().definition(kind, item.entity)
+    hooks = kind.hooks
+    context = Context(item.entity, actor, item.roles, {}, now or utcnow(), definition)
     return [
-        name
-        for name in engine.allowed_actions(definition, application.state, roles)
-        if available(name, definition)
+        name for name in workflows().engine.allowed_actions(
+            definition, item.entity.state, item.roles)
+        if available(hooks, definition, name) and not any(
+            hooks.guards[guard](context)
+            for guard in definition.action(name).guards if guard in hooks.offered)
     ]
 
 
-def _set_submitted(ctx: GuardContext) -> None:
-    ctx.application.submitted_at = ctx.now
-    ctx.application.revision_deadline = None
+def act(actor: Actor, kind: EntityKind, entity_id: Any, action_name: str,
+        data: Mapping[str, Any]) -> Any:
+    """Take one workflow action on one entity; raise an OperationError when it is refused.
 
-
-def _set_revision_deadline(ctx: GuardContext) -> None:
-    ctx.application.revision_deadline = ctx.payload["revision_deadline"]
-
-
-def _set_award(ctx: GuardContext) -> None:
-    ctx.application.awarded_amount = ctx.payload["amount"]
-
-
-# What an action changes besides the state.
-EFFECTS: dict[str, Callable[[GuardContext], None]] = {
-    "submit": _set_submitted,
-    "resubmit": _set_submitted,
-    "return_for_changes": _set_revision_deadline,
-    "approve": _set_award,
-}
-
-
-def act(actor: User, application_id: Any, action_name: str, data: Mapping[str, Any]) -> Application:
-    """Take one workflow action on an application; raises an OperationError when refused."""
+    In one transaction:
+    1. load the row, locked for update, with the actor's roles on it (none: 404);
+    2. the action must exist in the row's definition (404), and the version the caller read
+       must be the current one (409);
+    3. the action must be valid from the current state (409) and open to one of the roles (403);
+    4. parse the payload the definition declares (422, per field);
+    5. run every guard and report all their problems together (422);
+    6. change the state, apply the action's effects, bump the version;
+    7. append the audit event (with the entity's parent), write the action's messages to the
+       outbox;
+    8. commit: all of it, or nothing.
+    """
+    registry = workflows()
     with transaction():
-        application = load(Application, application_id, lock=True,
-                           with_=(Application.call, Application.project))
-        roles = permissions.roles_on_application(actor, application)
-        if not roles:
-            raise NotFound(_("Not found."))
-        check_version(application, data.get("version"))
-        definition = definition_of(application)
+        entity, roles = load(kind, actor, entity_id, lock=True)
+        definition = registry.definition(kind, entity)
         if action_name not in definition.action_names:
             raise NotFound(_("No such action."))
+        check_version(entity, data.get("version"))
         try:
-            action = engine.check(definition, application.state, action_name, roles)
+            action = registry.engine.check(definition, entity.state, action_name, roles)
         except InvalidTransition:
-            raise Conflict(_("“%(action)s” is not possible while the application is %(state)s.",
-                             action=labels.ACTIONS.get(action_name, action_name),
-                             state=labels.STATES[application.state])) from None
+            raise Conflict(_("“%(action)s” is not possible in the state “%(state)s”.",
+                             action=labels.action(action_name),
+                             state=labels.state(entity.state))) from None
         except NotAllowed:
             raise Forbidden(_("You may not take this action.")) from None
-        if not available(action_name, definition):
+        if not available(kind.hooks, definition, action_name):
             raise Conflict(_("“%(action)s” is not available yet.",
-                             action=labels.ACTIONS[action_name]))
+                             action=labels.action(action_name)))
         try:
-            payload = engine.parse_payload(action, data)
+            payload = registry.engine.parse_payload(action, data)
         except PayloadError as error:
             raise Invalid(_("Some fields are not valid."), {
                 name: str(labels.PAYLOAD_ERRORS.get(message, message))
                 for name, message in error.errors.items()}) from None
         for key, value in payload.items():
-            if hasattr(value, "tzinfo"):
+            if isinstance(value, datetime):
                 payload[key] = to_utc(value)
-        ctx = GuardContext(application, actor, payload, utcnow())
+        context = Context(entity, actor, roles, payload, utcnow(), definition)
         try:
-            engine.run_guards(action, GUARDS, ctx)
+            registry.engine.run_guards(action, kind.hooks.guards, context)
         except GuardFailed as failure:
-            raise Invalid(_("The application is not ready for this step."),
-                          problems=failure.problems) from None
-        transition = engine.fire(definition, application, action_name, roles)
-        if effect := EFFECTS.get(action_name):
-            effect(ctx)
-        application.version += 1
+            problems = failure.problems  # the cause first, when there is one
+            raise Invalid(problems[0] if len(problems) == 1 else _(
+                "“%(action)s” cannot be taken until these are resolved.",
+                action=labels.action(action_name)), problems=problems) from None
+        transition = registry.engine.fire(definition, entity, action_name, roles)
+        for name in action.effects:
+            kind.hooks.effects[name](context)
+        entity.version += 1
         reason = payload.pop("reason", None)
         audit.record(
             actor=actor,
             role=sorted(action.roles & roles)[0],
-            entity_type="application",
-            entity_id=application.id,
+            entity_type=kind.name,
+            entity_id=entity.id,
             action=action_name,
             from_state=transition.source,
             to_state=transition.dest,
             payload=payload,
             reason=reason,
+            parent=kind.parent(entity),
         )
-    return application
+        context.payload["reason"] = reason
+        for name in action.notify:
+            kind.hooks.messages[name](context)
+    return entity

@@ -4,25 +4,26 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from grants import permissions
-from grants.labels import ACTIONS
+from grants import labels
 from grants.operations import Invalid, OperationError, applications, history, workflow
+from grants.operations.applications import KIND
 from grants.operations.core import whole_number
 from grants.web.forms import EmptyForm
 
 bp = Blueprint("applications", __name__)
 
 
-def _render(application, status: int = 200, errors=None, problems=None, values=None):
-    definition = workflow.definition_of(application)
-    org_ids = permissions.organization_ids(current_user)  # one query for the page's checks
+def _render(application_id: int, status: int = 200, errors=None, problems=None, values=None):
+    item = applications.get_application(current_user, application_id)
+    definition = workflow.workflows().definition(KIND, item.entity)
     return render_template(
         "applications/detail.html",
-        application=application,
+        application=item.entity,
         actions=[definition.action(name)
-                 for name in workflow.allowed_actions(current_user, application, org_ids)],
-        can_edit=permissions.can_edit_application(current_user, application, org_ids),
-        events=history.of_application(current_user, application.id),
+                 for name in workflow.allowed_actions(current_user, KIND, item)],
+        definition=definition,
+        can_edit=applications.can_edit(item),
+        events=history.events(KIND, item.entity.id),
         errors=errors or {},
         problems=problems or [],
         values=values or {},
@@ -33,7 +34,7 @@ def _render(application, status: int = 200, errors=None, problems=None, values=N
 @bp.get("/applications/<int:application_id>")
 @login_required
 def detail(application_id: int):
-    return _render(applications.get_application(current_user, application_id))
+    return _render(application_id)
 
 
 @bp.post("/applications/<int:application_id>/actions/<action>")
@@ -43,17 +44,14 @@ def act(application_id: int, action: str):
     data = {k: v for k, v in request.form.items() if k not in ("csrf_token", "version")}
     data["version"] = whole_number(request.form.get("version"))
     try:
-        workflow.act(current_user, application_id, action, data)
+        applications.act(current_user, application_id, action, data)
     except Invalid as error:
-        application = applications.get_application(current_user, application_id)
         flash(error.detail, "error")
-        return _render(application, 422, error.errors, error.problems, {action: data})
+        return _render(application_id, 422, error.errors, error.problems, {action: data})
     except OperationError as error:
         if error.status == 404:
             raise
         flash(error.detail, "error")
-        application = applications.get_application(current_user, application_id)
-        return _render(application, error.status)
-    flash(_("Done: %(action)s.", action=ACTIONS.get(action, action)), "success")
+        return _render(application_id, error.status)
+    flash(_("Done: %(action)s.", action=labels.action(action)), "success")
     return redirect(url_for("applications.detail", application_id=application_id))
-

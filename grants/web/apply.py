@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from grants import labels, permissions
+from grants.models import Role
 from grants.operations import Conflict, Invalid, applications, calls, organizations
 from grants.operations.core import whole_number
 from grants.web import safe_next
@@ -21,7 +22,8 @@ def dashboard():
     return render_template(
         "apply/dashboard.html",
         organizations=organizations.my_organizations(current_user),
-        applications=applications.list_applications(current_user, limit=200),
+        applications=[item.entity for item in applications.list_applications(
+            current_user, as_roles=frozenset({Role.APPLICANT.value}), limit=200)],
         open_calls=calls.list_calls(open_only=True),
         can_apply=permissions.can_apply(current_user),
     )
@@ -106,15 +108,15 @@ def new_application(call_id: int):
 @bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_application(application_id: int):
-    application = applications.get_application(current_user, application_id)
-    call = application.call
+    item = applications.get_application(current_user, application_id)
+    application, call = item.entity, item.entity.call
     form = application_form(call.questions)
     form.organization_id.choices = [(str(application.project.organization_id),
                                      application.project.organization.name)]
     status = 200
-    if request.method == "GET" and not permissions.can_edit_application(current_user, application):
+    if request.method == "GET" and not applications.can_edit(item):
         flash(_("The application can no longer be edited (it is %(state)s).",
-                state=labels.STATES[application.state]), "info")
+                state=labels.state(application.state)), "info")
         return redirect(url_for("applications.detail", application_id=application.id))
     if request.method == "GET":
         form.organization_id.data = str(application.project.organization_id)

@@ -21,8 +21,10 @@ def _staff_only():
 @bp.get("/calls")
 def call_list():
     rows = calls.list_calls(programme_ids=permissions.staff_programme_ids(current_user))
-    return render_template("manage/calls.html", calls=rows,
-                           counts=calls.state_counts([c.id for c in rows]))
+    counts = calls.state_counts([c.id for c in rows])
+    awaiting = {c.id: sum(n for state, n in counts[c.id].items()
+                          if state in calls.definition(c).tagged("received")) for c in rows}
+    return render_template("manage/calls.html", calls=rows, counts=counts, awaiting=awaiting)
 
 
 @bp.get("/calls/<int:call_id>")
@@ -32,8 +34,9 @@ def queue(call_id: int):
         abort(404)
     state = request.args.get("state") or None
     before = whole_number(request.args.get("before"))
-    rows = applications.list_applications(current_user, call_id=call.id, state=state,
-                                          before_id=before, limit=PAGE + 1)
+    rows = [item.entity for item in applications.list_applications(
+        current_user, call_id=call.id, state=state, as_roles=frozenset(permissions.STAFF_ROLES),
+        before_id=before, limit=PAGE + 1)]
     more = len(rows) > PAGE
     rows = rows[:PAGE]
     return render_template("manage/queue.html", call=call, applications=rows, state=state,

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from grants import create_app
 from grants.extensions import db
-from grants.models import Programme, Role, utcnow
+from grants.models import SYSTEM, Programme, Role, utcnow
 from grants.models.audit import SQLITE_GUARD_TRIGGERS
 from grants.operations import accounts, applications, calls, organizations
 
@@ -141,7 +141,7 @@ def create_call(create_programme):
             "budget": 1_000_000_000, "cap_per_project": 40_000_000, "review_quorum": 2,
             "questions": QUESTIONS, "rubric": {"pass_threshold": 60, "criteria": CRITERIA},
         } | overrides
-        return calls.create_call(None, data)
+        return calls.create_call(SYSTEM, data)
 
     return create
 

@@ -176,11 +176,11 @@ def test_staff_land_on_their_calls_and_startups_on_their_applications(client, cr
 def test_edit_page_of_a_submitted_application_sends_back_to_it(
     client, login, create_user, create_call, create_application
 ):
-    from grants.operations import workflow
+    from grants.operations import applications
 
     startup = create_user("applicant")
     application = create_application(startup, create_call())
-    workflow.act(startup, application.id, "submit", {"version": 1})
+    applications.act(startup, application.id, "submit", {"version": 1})
     login(startup)
     response = client.get(f"/applications/{application.id}/edit")
     assert response.status_code == 302

@@ -9,7 +9,7 @@ from grants import audit
 from grants.extensions import db
 from grants.models import AuditEvent
 from grants.models.audit import SQLITE_GUARD_TRIGGERS
-from grants.operations import workflow
+from grants.operations import applications
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def chain(create_user, create_call, create_application):
     """A few real events: users, a call, an application created and submitted."""
     startup = create_user("applicant")
     application = create_application(startup, create_call())
-    workflow.act(startup, application.id, "submit", {"version": 1})
+    applications.act(startup, application.id, "submit", {"version": 1})
     count = db.session.query(AuditEvent).count()
     assert count >= 5
     return count

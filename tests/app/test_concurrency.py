@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from grants.extensions import db
 from grants.models import Application, AuditEvent, User, utcnow
-from grants.operations import OperationError, workflow
+from grants.operations import OperationError, applications
 
 THREADS = 20
 
@@ -31,7 +31,7 @@ def test_twenty_threads_fire_conflicting_actions_at_one_application(
             db.session.commit()  # hand the connection back before waiting
             barrier.wait(timeout=30)
             try:
-                workflow.act(actor, application_id, action, {"version": version})
+                applications.act(actor, application_id, action, {"version": version})
                 result = "ok"
             except OperationError as error:
                 result = str(error.status)
@@ -80,7 +80,7 @@ def test_concurrent_approvals_never_exceed_the_call_budget(
             db.session.commit()
             barrier.wait(timeout=30)
             try:
-                workflow.act(manager, application_id, "approve",
+                applications.act(manager, application_id, "approve",
                              {"version": 1, "amount": 30_000_000})
                 outcomes.append("ok")
             except OperationError as error:

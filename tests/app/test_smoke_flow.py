@@ -1,5 +1,7 @@
 """The first vertical slice, through the pages: a startup drafts and submits, a manager finds it."""
 
+import re
+
 from grants.models import Application
 
 
@@ -36,3 +38,23 @@ def test_startup_submits_and_manager_sees_it_with_history(
     assert detail.status_code == 200
     history = detail.text[detail.text.index('id="history"'):]
     assert history.count("<tr>") == 3  # header, created, submitted
+
+
+def test_irreversible_actions_ask_for_confirmation_on_the_page(
+        client, login, create_user, create_call, create_application, manager_of):
+    from grants.operations import applications
+
+    call = create_call()
+    startup = create_user("applicant")
+    application = create_application(startup, call)
+    applications.act(startup, application.id, "submit", {"version": 1})
+    login(manager_of(call))
+
+    page = client.get(f"/applications/{application.id}").text
+
+    def button(action: str) -> str:
+        return re.search(rf'<button[^>]*value="{action}"[^>]*>', page).group(0)
+
+    assert "data-confirm=" in button("declare_ineligible")
+    assert "danger" in button("declare_ineligible")
+    assert "data-confirm=" not in button("return_for_changes")

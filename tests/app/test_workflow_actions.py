@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from grants.extensions import db
 from grants.models import AuditEvent, utcnow
-from grants.operations import Conflict, Forbidden, Invalid, NotFound, workflow
+from grants.operations import Conflict, Forbidden, Invalid, NotFound, applications
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -29,7 +29,7 @@ def events_of(application):
 
 def test_submit_moves_to_submitted_and_records_one_event(setup):
     _, startup, application, _ = setup
-    result = workflow.act(startup, application.id, "submit", {"version": 1})
+    result = applications.act(startup, application.id, "submit", {"version": 1})
     assert (result.state, result.version) == ("submitted", 2)
     assert result.submitted_at is not None
     submitted = events_of(application)[-1]
@@ -46,7 +46,7 @@ def test_submit_lists_every_missing_piece(create_user, create_call, create_appli
     application = create_application(startup, call, complete=False,
                                      requested_amount=20_000_000)
     with pytest.raises(Invalid) as refused:
-        workflow.act(startup, application.id, "submit", {"version": 1})
+        applications.act(startup, application.id, "submit", {"version": 1})
     problems = " | ".join(refused.value.problems)
     assert "summary" in problems
     assert "Problem" in problems  # the required question's label
@@ -64,39 +64,39 @@ def test_submit_refused_when_the_call_has_closed(create_user, create_call, creat
     call.opens_at = utcnow() - timedelta(days=2)
     db.session.commit()
     with pytest.raises(Invalid) as refused:
-        workflow.act(startup, application.id, "submit", {"version": 1})
+        applications.act(startup, application.id, "submit", {"version": 1})
     assert "closed" in refused.value.problems[0]
 
 
 def test_stale_version_is_a_conflict(setup):
     _, startup, application, _ = setup
     with pytest.raises(Conflict):
-        workflow.act(startup, application.id, "submit", {"version": 7})
+        applications.act(startup, application.id, "submit", {"version": 7})
 
 
 def test_action_not_valid_from_state_is_a_conflict(setup):
     _, startup, application, _ = setup
     with pytest.raises(Conflict):
-        workflow.act(startup, application.id, "resubmit", {"version": 1})
+        applications.act(startup, application.id, "resubmit", {"version": 1})
 
 
 def test_unknown_action_is_not_found(setup):
     _, startup, application, _ = setup
     with pytest.raises(NotFound):
-        workflow.act(startup, application.id, "fly_to_the_moon", {"version": 1})
+        applications.act(startup, application.id, "fly_to_the_moon", {"version": 1})
     with pytest.raises(NotFound):  # a real action, but not of this stage's workflow
-        workflow.act(startup, application.id, "start_pilot", {"version": 1})
+        applications.act(startup, application.id, "start_pilot", {"version": 1})
 
 
 def test_staff_do_not_see_drafts_and_applicant_may_not_screen(setup):
     _, startup, application, manager = setup
     with pytest.raises(NotFound):
-        workflow.act(manager, application.id, "submit", {"version": 1})
-    workflow.act(startup, application.id, "submit", {"version": 1})
+        applications.act(manager, application.id, "submit", {"version": 1})
+    applications.act(startup, application.id, "submit", {"version": 1})
     with pytest.raises(Conflict):  # seen now, but submit is not valid from submitted
-        workflow.act(manager, application.id, "submit", {"version": 2})
+        applications.act(manager, application.id, "submit", {"version": 2})
     with pytest.raises(Forbidden):
-        workflow.act(startup, application.id, "declare_ineligible",
+        applications.act(startup, application.id, "declare_ineligible",
                      {"version": 2, "reason": "mine"})
 
 
@@ -108,67 +108,72 @@ def test_outsiders_cannot_see_the_application(setup, create_user, create_program
         outsider.grants[0].programme_id = create_programme().id
         db.session.commit()
     with pytest.raises(NotFound):
-        workflow.act(outsider, application.id, "submit", {"version": 1})
+        applications.act(outsider, application.id, "submit", {"version": 1})
 
 
 def test_missing_version_and_reason_are_validation_errors(setup):
     _, startup, application, manager = setup
     with pytest.raises(Invalid) as refused:
-        workflow.act(startup, application.id, "submit", {})
+        applications.act(startup, application.id, "submit", {})
     assert "version" in refused.value.errors
-    workflow.act(startup, application.id, "submit", {"version": 1})
+    applications.act(startup, application.id, "submit", {"version": 1})
     with pytest.raises(Invalid) as refused:
-        workflow.act(manager, application.id, "return_for_changes", {"version": 2})
+        applications.act(manager, application.id, "return_for_changes", {"version": 2})
     assert set(refused.value.errors) == {"reason", "revision_deadline"}
 
 
 def test_return_for_changes_then_resubmit_before_the_deadline(setup):
     _, startup, application, manager = setup
-    workflow.act(startup, application.id, "submit", {"version": 1})
+    applications.act(startup, application.id, "submit", {"version": 1})
     deadline = (utcnow() + timedelta(days=7)).isoformat()
-    result = workflow.act(manager, application.id, "return_for_changes",
+    result = applications.act(manager, application.id, "return_for_changes",
                           {"version": 2, "reason": "Add the team", "revision_deadline": deadline})
     assert result.state == "changes_requested" and result.revision_deadline is not None
     assert events_of(application)[-1].reason == "Add the team"
-    result = workflow.act(startup, application.id, "resubmit", {"version": 3})
+    result = applications.act(startup, application.id, "resubmit", {"version": 3})
     assert result.state == "submitted" and result.revision_deadline is None
 
 
 def test_revision_deadline_must_be_in_the_future_and_is_enforced(setup):
     _, startup, application, manager = setup
-    workflow.act(startup, application.id, "submit", {"version": 1})
+    applications.act(startup, application.id, "submit", {"version": 1})
     with pytest.raises(Invalid):
-        workflow.act(manager, application.id, "return_for_changes",
+        applications.act(manager, application.id, "return_for_changes",
                      {"version": 2, "reason": "x", "revision_deadline": "2020-01-01T10:00"})
-    workflow.act(manager, application.id, "return_for_changes",
+    applications.act(manager, application.id, "return_for_changes",
                  {"version": 2, "reason": "x",
                   "revision_deadline": (utcnow() + timedelta(hours=1)).isoformat()})
     application.revision_deadline = utcnow() - timedelta(minutes=1)
     db.session.commit()
     with pytest.raises(Invalid) as refused:
-        workflow.act(startup, application.id, "resubmit", {"version": 3})
+        applications.act(startup, application.id, "resubmit", {"version": 3})
     assert "deadline" in refused.value.problems[0]
+
+
+def offered(actor, application_id: int) -> list[str]:
+    return applications.allowed_actions(actor, applications.get_application(actor, application_id))
 
 
 def test_withdraw_and_ineligible_are_final(setup, create_application, create_call):
     call, startup, application, manager = setup
-    workflow.act(startup, application.id, "withdraw", {"version": 1})
-    assert workflow.allowed_actions(startup, application) == []
+    applications.act(startup, application.id, "withdraw", {"version": 1})
+    assert offered(startup, application.id) == []
     other = create_application(startup, call, title="Second")
-    workflow.act(startup, other.id, "submit", {"version": 1})
-    workflow.act(manager, other.id, "declare_ineligible", {"version": 2, "reason": "Too old"})
-    assert workflow.allowed_actions(manager, other) == []
+    applications.act(startup, other.id, "submit", {"version": 1})
+    applications.act(manager, other.id, "declare_ineligible", {"version": 2, "reason": "Too old"})
+    assert offered(manager, other.id) == []
 
 
 def test_allowed_actions_follow_role_and_state(setup):
     _, startup, application, manager = setup
-    assert workflow.allowed_actions(startup, application) == ["submit", "withdraw"]
-    assert workflow.allowed_actions(manager, application) == []
-    workflow.act(startup, application.id, "submit", {"version": 1})
+    assert offered(startup, application.id) == ["submit", "withdraw"]
+    with pytest.raises(NotFound):  # a draft belongs to the startup alone
+        offered(manager, application.id)
+    applications.act(startup, application.id, "submit", {"version": 1})
     # start_review needs reviewer assignments, which a later capability brings
-    assert workflow.allowed_actions(manager, application) == [
+    assert offered(manager, application.id) == [
         "return_for_changes", "declare_ineligible"]
-    assert workflow.allowed_actions(startup, application) == ["withdraw"]
+    assert offered(startup, application.id) == ["withdraw"]
 
 
 def test_approve_respects_cap_and_remaining_budget(create_user, create_call, create_application,
@@ -181,13 +186,13 @@ def test_approve_respects_cap_and_remaining_budget(create_user, create_call, cre
         application.state, application.submitted_at = "reviewed", utcnow()
     db.session.commit()
     with pytest.raises(Invalid) as refused:
-        workflow.act(manager, first.id, "approve", {"version": 1, "amount": 45_000_000})
+        applications.act(manager, first.id, "approve", {"version": 1, "amount": 45_000_000})
     assert "cap" in refused.value.problems[0]
-    workflow.act(manager, first.id, "approve", {"version": 1, "amount": 40_000_000})
+    applications.act(manager, first.id, "approve", {"version": 1, "amount": 40_000_000})
     with pytest.raises(Invalid) as refused:
-        workflow.act(manager, second.id, "approve", {"version": 1, "amount": 20_000_000})
+        applications.act(manager, second.id, "approve", {"version": 1, "amount": 20_000_000})
     assert "10,000,000" in refused.value.problems[0]
-    result = workflow.act(manager, second.id, "approve", {"version": 1, "amount": 10_000_000})
+    result = applications.act(manager, second.id, "approve", {"version": 1, "amount": 10_000_000})
     assert (result.state, result.awarded_amount) == ("approved", 10_000_000)
 
 
@@ -210,15 +215,134 @@ def test_every_payload_error_of_the_engine_has_a_translation():
     assert messages <= set(PAYLOAD_ERRORS), messages - set(PAYLOAD_ERRORS)
 
 
-def test_shipped_definitions_name_only_known_guards_and_roles():
-    from grants.operations.workflow import check_definitions
+def test_shipped_definitions_name_only_known_hooks_and_roles():
+    from grants.operations.applications import KIND
+    from grants.operations.workflow import Workflows
     from workflow import Registry, default_registry, parse_definition
 
-    check_definitions(default_registry())
-    for mistake, culprit in (("guards", "award_withn_budget"), ("roles", "mananger")):
+    Workflows(default_registry(), [KIND], unbuilt={"tranche"})
+    for mistake, culprit in (("guards", "award_withn_budget"), ("roles", "mananger"),
+                             ("effects", "set_submited"), ("notify", "submision_receipt")):
         data = {"name": "typo", "version": 1, "entity": "application", "initial": "a",
                 "title": "Typo", "states": [{"name": "a"}, {"name": "b", "final": True}],
                 "actions": [{"name": "go", "from": ["a"], "to": "b", "roles": ["manager"]}]}
         data["actions"][0][mistake] = [culprit]
         with pytest.raises(RuntimeError, match=culprit):
-            check_definitions(Registry([parse_definition(data)]))
+            Workflows(Registry([parse_definition(data)]), [KIND])
+
+
+def test_a_definition_for_an_entity_without_an_adapter_stops_start_up():
+    from grants.operations.applications import KIND
+    from grants.operations.workflow import Workflows
+    from workflow import default_registry
+
+    with pytest.raises(RuntimeError, match="no adapter for entity 'tranche'"):
+        Workflows(default_registry(), [KIND])
+
+
+def returned_for_changes(setup) -> tuple:
+    """The application submitted, then returned with a deadline in an hour (version 3)."""
+    call, startup, application, manager = setup
+    applications.act(startup, application.id, "submit", {"version": 1})
+    applications.act(manager, application.id, "return_for_changes", {
+        "version": 2, "reason": "Add the budget",
+        "revision_deadline": (utcnow() + timedelta(hours=1)).isoformat()})
+    return startup, application, manager
+
+
+def pass_the_deadline(application) -> None:
+    row = db.session.get(type(application), application.id)
+    row.revision_deadline = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+
+
+def test_after_the_revision_deadline_resubmit_is_no_longer_offered(setup):
+    startup, application, manager = returned_for_changes(setup)
+    assert "resubmit" in offered(startup, application.id)
+    assert offered(manager, application.id) == ["extend_revision_deadline"]
+
+    pass_the_deadline(application)
+
+    assert offered(startup, application.id) == ["withdraw"]
+    assert offered(manager, application.id) == ["extend_revision_deadline", "close_unrevised"]
+
+
+def test_a_manager_extends_the_deadline_and_the_startup_can_resubmit_again(setup):
+    startup, application, manager = returned_for_changes(setup)
+    pass_the_deadline(application)
+    new_deadline = utcnow() + timedelta(days=3)
+
+    applications.act(manager, application.id, "extend_revision_deadline", {
+        "version": 3, "reason": "Asked for more time",
+        "revision_deadline": new_deadline.isoformat()})
+    result = applications.act(startup, application.id, "resubmit", {"version": 4})
+
+    assert result.state == "submitted"
+    assert [e.action for e in events_of(application)][-2:] == [
+        "extend_revision_deadline", "resubmit"]
+
+
+def test_a_manager_closes_an_application_not_revised_in_time(setup):
+    startup, application, manager = returned_for_changes(setup)
+    with pytest.raises(Invalid) as early:
+        applications.act(manager, application.id, "close_unrevised",
+                         {"version": 3, "reason": "Not revised"})
+    assert "may still revise" in early.value.detail
+
+    pass_the_deadline(application)
+    result = applications.act(manager, application.id, "close_unrevised",
+                              {"version": 3, "reason": "Not revised"})
+
+    assert result.state == "ineligible"
+    assert offered(startup, application.id) == []
+
+
+def test_a_refused_guard_names_its_cause_first(setup):
+    _, startup, application, manager = setup
+    applications.act(startup, application.id, "submit", {"version": 1})
+
+    with pytest.raises(Invalid) as refused:
+        applications.act(manager, application.id, "return_for_changes", {
+            "version": 2, "reason": "x", "revision_deadline": "2020-01-01T10:00"})
+
+    assert refused.value.detail == "The revision deadline must be in the future."
+
+
+def test_an_unknown_action_is_not_found_even_with_a_stale_version(setup):
+    _, startup, application, _ = setup
+    with pytest.raises(NotFound):
+        applications.act(startup, application.id, "publish", {"version": 99})
+
+
+def test_staff_dashboards_list_only_their_own_applications(setup, create_user):
+    call, startup, application, manager = setup
+    applications.act(startup, application.id, "submit", {"version": 1})
+    mine = frozenset({"applicant"})
+
+    assert applications.list_applications(manager, as_roles=mine) == []
+    assert [i.entity.id for i in applications.list_applications(manager)] == [application.id]
+    assert [i.roles for i in applications.list_applications(startup)] == [mine]
+
+
+def test_a_list_and_a_single_check_give_the_same_roles(setup, create_user):
+    call, startup, application, manager = setup
+    applications.act(startup, application.id, "submit", {"version": 1})
+    auditor = create_user("auditor")
+
+    for actor in (startup, manager, auditor):
+        listed = applications.list_applications(actor)
+        assert listed == [applications.get_application(actor, application.id)], actor.email
+
+
+def test_the_system_is_an_explicit_actor_in_the_audit_log(create_call):
+    call = create_call()
+    created = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.entity_type == "call", AuditEvent.entity_id == call.id)).one()
+    assert (created.actor_id, created.actor_role) == (None, "system")
+
+
+def test_a_name_missing_from_the_catalogue_reads_as_itself():
+    from grants import labels
+
+    assert labels.state("on_hold_for_audit") == "On hold for audit"
+    assert labels.action("submit") == "Submit"

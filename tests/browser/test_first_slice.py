@@ -307,3 +307,31 @@ def test_manager_returns_for_changes_and_startup_resubmits(new_page, shot):
     expect(history_rows(manager).nth(4)).to_contain_text("Resubmit")
     expect(history_rows(manager).nth(4)).to_contain_text("Changes requested → Submitted")
     shot(manager, "manager-application-resubmitted-en")
+
+
+def test_an_irreversible_action_asks_first_and_a_no_changes_nothing(new_page, shot):
+    title = f"Nông nghiệp số {next(_numbers)}"
+    application_id = submitted_application(new_page(), title)
+    manager = new_page()
+    manager.goto("/login")
+    manager.fill("#email", "manager@demo.local")
+    manager.fill("#password", "demo-manager")
+    manager.locator("main form button[type=submit]").click()
+    manager.goto(f"/applications/{application_id}")
+    manager.fill("#declare_ineligible-reason", "Ngoài lĩnh vực ưu tiên")
+    asked = []
+
+    def decline(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    manager.once("dialog", decline)
+    action_button(manager, "declare_ineligible").click()
+    expect(manager.locator("h1 .badge.submitted")).to_be_visible()
+    # (the demo manager may have switched to English in an earlier test: it is kept per account)
+    assert len(asked) == 1 and re.search("không thể hoàn tác|cannot be undone", asked[0]), asked
+
+    manager.once("dialog", lambda dialog: dialog.accept())
+    take_action(manager, "declare_ineligible")
+    expect(manager.locator("h1 .badge.ineligible")).to_be_visible()
+    shot(manager, "declared-ineligible-vi")

@@ -303,3 +303,44 @@ def test_tranche_definition() -> None:
     assert definition.final_states == {"paid"}
     assert definition.action("release").guards == ("four_eyes",)
     assert definition.action("mark_paid").payload == (Field("payment_reference", "text", True),)
+
+
+def test_states_carry_tags_that_the_app_asks_about_instead_of_names() -> None:
+    data = minimal()
+    data["states"][0]["tags"] = ["applicant_editable"]
+    data["states"][1]["tags"] = ["needs_confirmation"]
+
+    definition = parse_definition(data)
+
+    assert definition.tagged("applicant_editable") == {"draft"}
+    assert definition.tagged("commits_budget") == frozenset()
+    assert definition.needs_confirmation(definition.action("finish"))
+
+
+def test_an_unknown_state_tag_is_refused_with_its_name() -> None:
+    data = minimal()
+    data["states"][0]["tags"] = ["editable_by_applicant"]
+
+    with pytest.raises(DefinitionError, match="unknown tag.*editable_by_applicant"):
+        parse_definition(data)
+
+
+def test_asking_for_an_unknown_tag_is_a_programming_error() -> None:
+    with pytest.raises(KeyError):
+        parse_definition(minimal()).tagged("commits_budgte")
+
+
+def test_actions_name_their_effects_and_messages() -> None:
+    data = minimal()
+    data["actions"][0] |= {"effects": ["stamp"], "notify": ["receipt"]}
+
+    definition = parse_definition(data)
+
+    assert definition.action("finish").effects == ("stamp",)
+    assert (definition.effect_names, definition.notify_names) == ({"stamp"}, {"receipt"})
+
+
+def test_every_final_state_of_the_shipped_workflows_asks_for_confirmation() -> None:
+    for definition in default_registry().all():
+        for name in definition.final_states:
+            assert "needs_confirmation" in definition.state(name).tags, (definition.name, name)

@@ -1,0 +1,76 @@
+"""Who may see and do what.
+
+Each kind of entity has one access rule: a function of the user that gives, for every role the
+user may hold on such an entity, a SQL condition on the entity's row (`Roles`). The same
+conditions serve a single check and a list, so a page and a list can never disagree:
+
+- one entity: the conditions are selected as columns beside the row (`role_columns`), and the
+  roles whose column is true are the user's roles on that row (`held`);
+- a list: their OR is the WHERE clause (`visible`).
+
+Roles that come from rows (membership of the owning organization; later a reviewer's
+assignment, a second manager on a tranche) are EXISTS subqueries; roles that come from the
+user's grants become constants before the query is built. Predicates are named `can_<verb>`.
+"""
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import ColumnElement, Label, false, or_
+
+from grants.models import Role, User
+from grants.permissions.applications import roles_on_applications
+from grants.permissions.calls import can_create_call, can_view_queue
+from grants.permissions.organizations import can_view_organization, is_member
+from grants.permissions.rules import STAFF_ROLES, Roles, programmes_where, staff_programme_ids
+
+__all__ = [
+    "STAFF_ROLES",
+    "Roles",
+    "can_apply",
+    "can_create_call",
+    "can_edit",
+    "can_view",
+    "can_view_organization",
+    "can_view_queue",
+    "held",
+    "is_member",
+    "is_staff",
+    "programmes_where",
+    "role_columns",
+    "roles_on_applications",
+    "staff_programme_ids",
+    "visible",
+]
+
+
+def visible(roles: Roles) -> ColumnElement[bool]:
+    """WHERE clause of a list: the rows on which the user holds at least one role."""
+    return or_(*roles.values()) if roles else false()
+
+
+def role_columns(roles: Roles) -> list[Label[bool]]:
+    """The conditions as labelled columns, to select beside the rows they are about."""
+    return [condition.label(f"role_{name}") for name, condition in roles.items()]
+
+
+def held(roles: Roles, values: Sequence) -> frozenset[str]:
+    """The roles whose selected column came back true (SQLite answers 1 and 0)."""
+    return frozenset(name for name, value in zip(roles, values, strict=True) if value)
+
+
+def can_view(roles: Iterable[str]) -> bool:
+    """Any role on an entity lets its holder see it; with none, it is not found."""
+    return bool(frozenset(roles))
+
+
+def can_edit(roles: Iterable[str], state: str, editable_states: Iterable[str]) -> bool:
+    """The applicant edits the content while the workflow says the state is editable."""
+    return Role.APPLICANT.value in roles and state in editable_states
+
+
+def can_apply(user: User) -> bool:
+    return user.has_role(Role.APPLICANT)
+
+
+def is_staff(user: User) -> bool:
+    return any(g.role in STAFF_ROLES for g in user.grants)

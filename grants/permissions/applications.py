@@ -1,0 +1,31 @@
+"""Who holds which role on an application: the one rule behind every check and every list."""
+
+from sqlalchemy import and_, exists, select
+
+from grants.models import Application, Call, Membership, Project, Role, User
+from grants.permissions.rules import STAFF_ROLES, Roles, in_programmes, programmes_where
+
+
+def roles_on_applications(user: User) -> Roles:
+    """For each role the user may hold on an application, the condition on its row.
+
+    - applicant: a member of the organization that owns the application's project;
+    - manager, auditor, admin: a grant for the call's programme (or for all programmes), and
+      only once the application has been submitted: a draft belongs to the startup alone.
+    """
+    roles: Roles = {
+        Role.APPLICANT.value: exists(
+            select(Membership.user_id)
+            .join(Project, Project.organization_id == Membership.organization_id)
+            .where(Project.id == Application.project_id, Membership.user_id == user.id)
+        ),
+    }
+    for role in STAFF_ROLES:
+        programmes = programmes_where(user, role)
+        if not programmes:
+            continue
+        submitted = Application.submitted_at.is_not(None)
+        roles[role] = submitted if None in programmes else and_(submitted, exists(
+            select(Call.id).where(Call.id == Application.call_id,
+                                  in_programmes(Call.programme_id, programmes))))
+    return roles

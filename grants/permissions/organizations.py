@@ -1,0 +1,27 @@
+"""Who may see a startup (organization)."""
+
+from sqlalchemy import or_, select
+
+from grants.extensions import db
+from grants.models import Application, Membership, Project, User
+from grants.permissions.applications import roles_on_applications
+
+
+def is_member(user: User, organization_id: int) -> bool:
+    return (
+        db.session.get(Membership, {"organization_id": organization_id, "user_id": user.id})
+        is not None
+    )
+
+
+def can_view_organization(user: User, organization_id: int) -> bool:
+    """Its members, and whoever may see one of its applications (staff: a submitted one)."""
+    if is_member(user, organization_id):
+        return True
+    roles = roles_on_applications(user)
+    return db.session.scalar(
+        select(Application.id)
+        .join(Project, Project.id == Application.project_id)
+        .where(Project.organization_id == organization_id, or_(*roles.values()))
+        .limit(1)
+    ) is not None

@@ -1,0 +1,25 @@
+"""The vocabulary of access rules: a role's SQL condition per role name, and grants' scopes."""
+
+from sqlalchemy import ColumnElement, true
+
+from grants.models import Role, User
+
+# A role name -> the SQL condition under which the user holds it on a row.
+Roles = dict[str, ColumnElement[bool]]
+
+STAFF_ROLES = (Role.MANAGER.value, Role.AUDITOR.value, Role.ADMIN.value)
+
+
+def programmes_where(user: User, role: str) -> set[int | None]:
+    """Programme ids where the user holds `role`; None in the set means every programme."""
+    return {g.programme_id for g in user.grants if g.role == role}
+
+
+def staff_programme_ids(user: User) -> set[int | None]:
+    """Programme ids where the user is staff; None in the set means every programme."""
+    return {g.programme_id for g in user.grants if g.role in STAFF_ROLES}
+
+
+def in_programmes(column: ColumnElement[int], programmes: set[int | None]) -> ColumnElement[bool]:
+    """`column` names one of `programmes` (always true when None, every programme, is in it)."""
+    return true() if None in programmes else column.in_(sorted(programmes))
