@@ -151,3 +151,42 @@ def test_passwords_are_kept_exactly_as_typed(client):
     client.post("/logout")
     assert client.post("/login", data={"email": "sp@example.org",
                                        "password": password.strip()}).status_code == 401
+
+
+def web_post_routes(app):
+    for rule in app.url_map.iter_rules():
+        if "POST" in rule.methods and not rule.endpoint.startswith("api."):
+            yield rule.rule
+
+
+@pytest.mark.parametrize("path", ["/login", "/register", "/logout", "/language/en"])
+def test_an_oversized_body_without_login_or_token_gets_the_413_page(app, client, monkeypatch,
+                                                                     path):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1000)
+    response = client.post(path, data={"name": "x" * 5000})
+    assert response.status_code == 413
+    assert response.mimetype == "text/html"
+    assert "<h1>413</h1>" in response.text
+
+
+def test_an_oversized_body_at_any_web_post_route_gets_413_signed_in_or_not(
+        app, client, login, monkeypatch, create_user, create_call, create_application):
+    startup = create_user("applicant")
+    application = create_application(startup, create_call())
+    ids = {"application_id": str(application.id), "call_id": str(application.call_id),
+           "token_id": "1", "action": "submit", "code": "en"}
+    # /logout last: without the CSRF check it signs out before anything reads the body
+    paths = sorted((fill(path, ids) for path in web_post_routes(app)), key="/logout".__eq__)
+    assert len(paths) >= 10
+    for signed_in, csrf in ((False, True), (True, True), (True, False)):
+        if signed_in:
+            login(startup)
+        monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", csrf)
+        monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1000)
+        for path in paths:
+            response = client.post(path, data={"title": "x" * 5000})
+            # without the CSRF check, a route that never reads the body answers as usual
+            expected = (413,) if csrf else (302, 404, 413)
+            assert response.status_code in expected, (signed_in, csrf, path, response.text)
+        monkeypatch.undo()
