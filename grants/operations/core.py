@@ -1,7 +1,7 @@
 """Pieces every operation uses: the transaction, loading rows, validating input."""
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -164,12 +164,16 @@ class Validator:
         return value
 
     def choice(self, name: str, choices: tuple[str, ...] | list[str], *,
-               required: bool = True) -> str | None:
+               required: bool = True, labels: Mapping[str, Any] | None = None) -> str | None:
+        """One of `choices`. The error lists the codes to send, each with its translated label
+        from `labels` when given, so an API client can also tell which one it meant."""
         value = self.data.get(name)
         if value in (None, "") and not required:
             return None
         if value not in choices:
-            self.fail(name, _("Must be one of: %(choices)s.", choices=", ".join(choices)))
+            labels = labels or {}
+            listed = ", ".join(f"{c} ({labels[c]})" if c in labels else c for c in choices)
+            self.fail(name, _("Must be one of: %(choices)s.", choices=listed))
             return None
         return value
 

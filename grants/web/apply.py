@@ -4,6 +4,7 @@ import re
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from grants import labels, permissions
@@ -27,10 +28,16 @@ def dashboard():
     )
 
 
+# The page offers a list to choose from, where the operation's message names the API's codes.
+PAGE_MESSAGES = {"field": _l("Choose one of the listed fields.")}
+
+
 def _show_errors(form, error: Invalid, prefix: str = "") -> None:
     """Put an operation's field errors next to the fields; the rest goes to the top."""
     for name, message in error.errors.items():
-        field = getattr(form, name.removeprefix(prefix).replace("answers.", "answer_"), None)
+        key = name.removeprefix(prefix).replace("answers.", "answer_")
+        field = getattr(form, key, None)
+        message = str(PAGE_MESSAGES.get(key, message))
         if field is not None:
             field.errors = [*field.errors, message]
         else:
