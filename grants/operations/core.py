@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -154,14 +155,14 @@ class Validator:
             if required:
                 self.fail(name, _("This field is required."))
             return default
-        value = whole_number(value)
-        if value is None:
-            self.fail(name, _("Must be a whole number."))
+        number = whole_number(value)
+        if number is None or not minimum <= number <= maximum:
+            # one message for "not a number" and "out of range" (too many digits is both), so
+            # the page and the API say the same, with the range written as people read numbers
+            self.fail(name, _("Must be a whole number from %(lo)s to %(hi)s.",
+                              lo=format_decimal(minimum), hi=format_decimal(maximum)))
             return default
-        if not minimum <= value <= maximum:
-            self.fail(name, _("Must be between %(lo)d and %(hi)d.", lo=minimum, hi=maximum))
-            return default
-        return value
+        return number
 
     def choice(self, name: str, choices: tuple[str, ...] | list[str], *,
                required: bool = True, labels: Mapping[str, Any] | None = None) -> str | None:

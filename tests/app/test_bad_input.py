@@ -190,3 +190,46 @@ def test_an_oversized_body_at_any_web_post_route_gets_413_signed_in_or_not(
             expected = (413,) if csrf else (302, 404, 413)
             assert response.status_code in expected, (signed_in, csrf, path, response.text)
         monkeypatch.undo()
+
+
+AMOUNT_RANGE = "Must be a whole number from 0 to 1,000,000,000,000,000."
+
+
+@pytest.mark.parametrize("amount", ["1" * 21, "111.111.111.111.111.111.111", "²", "-5"])
+def test_a_bad_amount_on_the_application_page_names_the_allowed_range(
+        client, login, create_user, create_call, create_organization, amount):
+    startup = create_user("applicant")
+    organization = create_organization(startup)
+    call = create_call()
+    login(startup)
+    client.post("/language/en")
+    response = client.post(f"/calls/{call.id}/apply", data={
+        "title": "T", "field": "fintech", "organization_id": str(organization.id),
+        "requested_amount": amount})
+    assert response.status_code == 422
+    page = response.text
+    assert page.index('id="requested_amount"') < page.index(AMOUNT_RANGE)
+    assert "must be an integer" not in page.lower()
+    assert db.session.scalar(select(db.func.count()).select_from(Application)) == 0
+
+
+@pytest.mark.parametrize("amount", [10**21, "1" * 21, 10**15 + 1, -5, 1.5, "²"])
+def test_a_bad_amount_in_the_api_names_the_same_range(api, create_user, create_call,
+                                                      create_organization, amount):
+    startup = create_user("applicant")
+    organization = create_organization(startup)
+    response = api(startup).post("/applications", headers={"Accept-Language": "en"}, json={
+        "call_id": create_call().id, "requested_amount": amount,
+        "project": {"title": "T", "field": "fintech", "organization_id": organization.id}})
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["requested_amount"] == AMOUNT_RANGE
+
+
+def test_the_range_is_written_the_vietnamese_way_in_vietnamese(api, create_user, create_call,
+                                                               create_organization):
+    startup = create_user("applicant")
+    organization = create_organization(startup)
+    response = api(startup).post("/applications", headers={"Accept-Language": "vi"}, json={
+        "call_id": create_call().id, "requested_amount": "1" * 21,
+        "project": {"title": "T", "field": "fintech", "organization_id": organization.id}})
+    assert "1.000.000.000.000.000" in response.get_json()["errors"]["requested_amount"]
