@@ -50,6 +50,7 @@ class ApplicationForm(FlaskForm):
     """The fixed part of the form; the call's questions are added by `application_form`."""
 
     version = HiddenField()
+    form_token = HiddenField()  # new applications only: see grants.web.apply.new_application
     organization_id = SelectField(_l("Organization"), validate_choice=False)
     title = StringField(_l("Project title"))
     summary = TextAreaField(_l("Project summary"))
