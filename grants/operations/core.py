@@ -193,9 +193,12 @@ class Validator:
             return None
         try:
             moment = datetime.fromisoformat(value.strip())
-            if moment.year not in YEARS:
+            if moment.year not in YEARS:  # first as typed: the extremes overflow the conversion
                 raise ValueError
-            return to_utc(moment)
+            moment = to_utc(moment)
+            if moment.year not in YEARS:  # then as stored: 2200-12-31T23:00-05:00 is in 2201
+                raise ValueError
+            return moment
         except ValueError:
             self.fail(name, _("Not a valid date and time (ISO 8601)."))
             return None

@@ -1,12 +1,14 @@
 """Bad input never yields a 5xx nor loses what was saved: odd values at every API route and form."""
 
 import itertools
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
 from grants.extensions import db
 from grants.models import Application, AuditEvent
+from grants.operations.core import Validator
 
 ODD_VALUES = [
     None, True, -1, 0, 10**30, 1.5, "", " ", "²", "1" * 5000, "a\x00b", "\ud800",
@@ -233,3 +235,31 @@ def test_the_range_is_written_the_vietnamese_way_in_vietnamese(api, create_user,
         "call_id": create_call().id, "requested_amount": "1" * 21,
         "project": {"title": "T", "field": "fintech", "organization_id": organization.id}})
     assert "1.000.000.000.000.000" in response.get_json()["errors"]["requested_amount"]
+
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("2200-12-31T23:59:59+00:00", datetime(2200, 12, 31, 23, 59, 59, tzinfo=UTC)),
+    ("2200-12-31T23:59:59", datetime(2200, 12, 31, 16, 59, 59, tzinfo=UTC)),  # Ho Chi Minh City
+    ("1900-01-01T00:00:00-05:00", datetime(1900, 1, 1, 5, tzinfo=UTC)),
+])
+def test_a_moment_whose_utc_year_is_in_range_is_stored_in_utc(typed, stored):
+    assert Validator({"at": typed}).moment("at") == stored
+
+
+@pytest.mark.parametrize("typed", ["2200-12-31T23:59:59-12:00", "2200-12-31T20:00:00-05:00",
+                                   "1900-01-01T00:30:00+01:00", "1900-01-01T03:00:00"])
+def test_a_moment_whose_utc_year_is_out_of_range_is_refused(english, typed):
+    v = Validator({"at": typed})
+    assert v.moment("at") is None
+    assert v.errors == {"at": "Not a valid date and time (ISO 8601)."}
+
+
+def test_a_call_closing_in_2201_utc_is_refused_by_the_api(api, create_programme, create_user):
+    programme = create_programme()
+    response = api(create_user("manager", programme)).post("/calls", json={
+        "programme_id": programme.id, "stage": "incubation", "title": "Far away",
+        "opens_at": "2030-01-01T00:00:00+07:00", "closes_at": "2200-12-31T23:59:59-12:00",
+        "budget": 900_000_000, "rubric": {"pass_threshold": 60, "criteria": [
+            {"key": "k", "name": "K", "weight": 1, "max_score": 10}]}})
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["closes_at"]
