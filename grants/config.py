@@ -9,7 +9,8 @@ LANGUAGES = ("vi", "en")
 def from_environment(instance_path: str) -> dict:
     default_db = "sqlite:///" + os.path.join(instance_path, "grants.sqlite")
     return {
-        "SQLALCHEMY_DATABASE_URI": os.environ.get("GRANTS_DATABASE_URL", default_db),
+        # set but empty (a blank line in an env file) means the default, like unset
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("GRANTS_DATABASE_URL", "").strip() or default_db,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or os.environ.get("GRANTS_SECRET_KEY"),
         "DEMO_MODE": os.environ.get("GRANTS_DEMO_MODE", "").lower() in ("1", "true", "yes"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("GRANTS_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)),

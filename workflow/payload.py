@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from workflow.definition import Action
@@ -86,11 +86,15 @@ YEARS = range(1900, 2201)
 
 
 def _datetime(value: Any) -> datetime:
+    """The moment as given (with its offset, if any). Its year must be in YEARS as typed, and,
+    when it has an offset, also in UTC, where it is stored: 2200-12-31T23:00-05:00 is in 2201.
+    A time without an offset is checked as typed: the caller decides its zone."""
     try:
         moment = datetime.fromisoformat(value.strip())
     except (AttributeError, ValueError):
         moment = None
-    if moment is None or moment.year not in YEARS:
+    if moment is None or moment.year not in YEARS or (
+            moment.tzinfo is not None and moment.astimezone(UTC).year not in YEARS):
         raise ValueError("must be an ISO 8601 date and time")
     return moment
 

@@ -110,7 +110,10 @@ SCHEMAS: dict[str, Any] = {
                     "weight": {"type": "integer"}, "max_score": {"type": "integer"}}}}}}}},
     "Organization": {"type": "object", "properties": {
         "id": {"type": "integer"}, "name": {"type": "string"},
-        "registration_number": {"type": ["string", "null"]},
+        "registration_number": {
+            "type": ["string", "null"], "pattern": "^[0-9]{10}(-?[0-9]{3})?$",
+            "description": "Vietnamese enterprise code: 10 digits, or 13 for a branch; "
+                           "stored and returned as 0312345678 or 0312345678-001"},
         "founded_on": {"type": ["string", "null"], "format": "date"},
         "field": {"type": "string"}}},
     "Application": APPLICATION,

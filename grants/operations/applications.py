@@ -257,7 +257,7 @@ def _project_fields(v: Validator, project: Any, *, partial: bool) -> dict[str, A
     if not partial or "summary" in project:
         fields["summary"] = pv.text("summary", required=False, max_length=5000, default="")
     if not partial or "field" in project:
-        fields["field"] = pv.choice("field", FIELDS)
+        fields["field"] = pv.choice("field", FIELDS, labels=labels.FIELDS)
     for name, message in pv.errors.items():
         v.fail(f"project.{name}", message)
     return fields

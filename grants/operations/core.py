@@ -1,12 +1,13 @@
 """Pieces every operation uses: the transaction, loading rows, validating input."""
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -154,22 +155,26 @@ class Validator:
             if required:
                 self.fail(name, _("This field is required."))
             return default
-        value = whole_number(value)
-        if value is None:
-            self.fail(name, _("Must be a whole number."))
+        number = whole_number(value)
+        if number is None or not minimum <= number <= maximum:
+            # one message for "not a number" and "out of range" (too many digits is both), so
+            # the page and the API say the same, with the range written as people read numbers
+            self.fail(name, _("Must be a whole number from %(lo)s to %(hi)s.",
+                              lo=format_decimal(minimum), hi=format_decimal(maximum)))
             return default
-        if not minimum <= value <= maximum:
-            self.fail(name, _("Must be between %(lo)d and %(hi)d.", lo=minimum, hi=maximum))
-            return default
-        return value
+        return number
 
     def choice(self, name: str, choices: tuple[str, ...] | list[str], *,
-               required: bool = True) -> str | None:
+               required: bool = True, labels: Mapping[str, Any] | None = None) -> str | None:
+        """One of `choices`. The error lists the codes to send, each with its translated label
+        from `labels` when given, so an API client can also tell which one it meant."""
         value = self.data.get(name)
         if value in (None, "") and not required:
             return None
         if value not in choices:
-            self.fail(name, _("Must be one of: %(choices)s.", choices=", ".join(choices)))
+            labels = labels or {}
+            listed = ", ".join(f"{c} ({labels[c]})" if c in labels else c for c in choices)
+            self.fail(name, _("Must be one of: %(choices)s.", choices=listed))
             return None
         return value
 
@@ -188,9 +193,12 @@ class Validator:
             return None
         try:
             moment = datetime.fromisoformat(value.strip())
-            if moment.year not in YEARS:
+            if moment.year not in YEARS:  # first as typed: the extremes overflow the conversion
                 raise ValueError
-            return to_utc(moment)
+            moment = to_utc(moment)
+            if moment.year not in YEARS:  # then as stored: 2200-12-31T23:00-05:00 is in 2201
+                raise ValueError
+            return moment
         except ValueError:
             self.fail(name, _("Not a valid date and time (ISO 8601)."))
             return None

@@ -39,7 +39,9 @@ def register_web(app: Flask) -> None:
             "languages": LANGUAGES,
             "money": lambda n: "—" if n is None else format_decimal(n) + " ₫",
             "when": lambda d: "—" if d is None else format_datetime(d, "dd/MM/yyyy HH:mm"),
-            "csrf_form": EmptyForm(),
+            # formdata=None: never read the body here; for a body over MAX_CONTENT_LENGTH that
+            # would raise 413 again inside the 413 error page and end in a 500
+            "csrf_form": EmptyForm(formdata=None),
             # where the language buttons return to: this page, or for a POST the page before
             "back_url": request.full_path if request.method == "GET"
             else safe_next(request.referrer, "/"),

@@ -1,9 +1,11 @@
 """The startup's pages: dashboard, organization, drafting an application."""
 
 import re
+import secrets
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from grants import labels, permissions
@@ -29,10 +31,16 @@ def dashboard():
     )
 
 
+# The page offers a list to choose from, where the operation's message names the API's codes.
+PAGE_MESSAGES = {"field": _l("Choose one of the listed fields.")}
+
+
 def _show_errors(form, error: Invalid, prefix: str = "") -> None:
     """Put an operation's field errors next to the fields; the rest goes to the top."""
     for name, message in error.errors.items():
-        field = getattr(form, name.removeprefix(prefix).replace("answers.", "answer_"), None)
+        key = name.removeprefix(prefix).replace("answers.", "answer_")
+        field = getattr(form, key, None)
+        message = str(PAGE_MESSAGES.get(key, message))
         if field is not None:
             field.errors = [*field.errors, message]
         else:
@@ -81,6 +89,24 @@ def _application_data(form, questions) -> dict:
     }
 
 
+# Each new-application form carries a one-time token, and the session remembers which draft
+# each token made; posting the same form again (the back button, a second click) opens that
+# draft instead of making another. The session is the signed cookie, so every worker sees it;
+# it keeps the last few tokens only, to stay small.
+FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
+REMEMBERED_FORMS = 20
+
+
+def _draft_made_with(token: str | None) -> int | None:
+    return next((i for t, i in session.get("drafts", []) if t == token), None)
+
+
+def _remember_draft(token: str | None, application_id: int) -> None:
+    if token and FORM_TOKEN.fullmatch(token):
+        drafts = [*session.get("drafts", []), [token, application_id]]
+        session["drafts"] = drafts[-REMEMBERED_FORMS:]
+
+
 @bp.route("/calls/<int:call_id>/apply", methods=["GET", "POST"])
 @login_required
 def new_application(call_id: int):
@@ -93,6 +119,10 @@ def new_application(call_id: int):
     form.organization_id.choices = [(str(o.id), o.name) for o in mine]
     status = 200
     if form.validate_on_submit():
+        token = form.form_token.data
+        if (made := _draft_made_with(token)) is not None:
+            flash(_("This form was already saved: here is the draft it made."), "info")
+            return redirect(url_for("applications.detail", application_id=made))
         data = _application_data(form, call.questions) | {"call_id": call.id}
         try:
             application = applications.create_application(current_user, data)
@@ -100,8 +130,11 @@ def new_application(call_id: int):
             _show_errors(form, error, "project.")
             status = 422
         else:
+            _remember_draft(token, application.id)
             flash(_("Your draft is saved. Submit it when it is complete."), "success")
             return redirect(url_for("applications.detail", application_id=application.id))
+    if not FORM_TOKEN.fullmatch(form.form_token.data or ""):
+        form.form_token.data = secrets.token_urlsafe(16)
     return render_template("apply/application_form.html", form=form, call=call), status
 
 

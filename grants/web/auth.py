@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from grants import permissions
+from grants.config import LANGUAGES
 from grants.operations import Invalid, accounts
 from grants.web import safe_next
 from grants.web.forms import LoginForm, RegisterForm, TokenForm
@@ -19,13 +20,25 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
-            session.clear()
+            chosen = session.get("locale")
+            session.clear()  # nothing of the anonymous session carries over into the account's
             login_user(user)
+            _keep_language(user, chosen)
             home = "manage.call_list" if permissions.is_staff(user) else "apply.dashboard"
             return redirect(safe_next(request.args.get("next"), url_for(home)))
         flash(_("Wrong email or password."), "error")
         status = 401
     return render_template("auth/login.html", form=form), status
+
+
+def _keep_language(user, chosen: str | None) -> None:
+    """A language picked on the pages just before logging in is the one the user wants now:
+    it becomes (or replaces) the account's language."""
+    if chosen not in LANGUAGES:
+        return
+    session["locale"] = chosen
+    if user.locale != chosen:
+        accounts.set_locale(user, chosen)
 
 
 @bp.post("/logout")

@@ -40,7 +40,8 @@ def _field_choices():
 
 class OrganizationForm(FlaskForm):
     name = StringField(_l("Startup name"))
-    registration_number = StringField(_l("Business registration number"))
+    registration_number = StringField(_l("Business registration number"),
+                                      render_kw={"placeholder": "0312345678"})
     founded_on = StringField(_l("Founded on"), render_kw={"type": "date"})
     field = SelectField(_l("Field"), choices=_field_choices, validate_choice=False)
 
@@ -49,6 +50,7 @@ class ApplicationForm(FlaskForm):
     """The fixed part of the form; the call's questions are added by `application_form`."""
 
     version = HiddenField()
+    form_token = HiddenField()  # new applications only: see grants.web.apply.new_application
     organization_id = SelectField(_l("Organization"), validate_choice=False)
     title = StringField(_l("Project title"))
     summary = TextAreaField(_l("Project summary"))

@@ -1,12 +1,14 @@
 """Bad input never yields a 5xx nor loses what was saved: odd values at every API route and form."""
 
 import itertools
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
 from grants.extensions import db
 from grants.models import Application, AuditEvent
+from grants.operations.core import Validator
 
 ODD_VALUES = [
     None, True, -1, 0, 10**30, 1.5, "", " ", "²", "1" * 5000, "a\x00b", "\ud800",
@@ -151,3 +153,113 @@ def test_passwords_are_kept_exactly_as_typed(client):
     client.post("/logout")
     assert client.post("/login", data={"email": "sp@example.org",
                                        "password": password.strip()}).status_code == 401
+
+
+def web_post_routes(app):
+    for rule in app.url_map.iter_rules():
+        if "POST" in rule.methods and not rule.endpoint.startswith("api."):
+            yield rule.rule
+
+
+@pytest.mark.parametrize("path", ["/login", "/register", "/logout", "/language/en"])
+def test_an_oversized_body_without_login_or_token_gets_the_413_page(app, client, monkeypatch,
+                                                                     path):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1000)
+    response = client.post(path, data={"name": "x" * 5000})
+    assert response.status_code == 413
+    assert response.mimetype == "text/html"
+    assert "<h1>413</h1>" in response.text
+
+
+def test_an_oversized_body_at_any_web_post_route_gets_413_signed_in_or_not(
+        app, client, login, monkeypatch, create_user, create_call, create_application):
+    startup = create_user("applicant")
+    application = create_application(startup, create_call())
+    ids = {"application_id": str(application.id), "call_id": str(application.call_id),
+           "token_id": "1", "action": "submit", "code": "en"}
+    # /logout last: without the CSRF check it signs out before anything reads the body
+    paths = sorted((fill(path, ids) for path in web_post_routes(app)), key="/logout".__eq__)
+    assert len(paths) >= 10
+    for signed_in, csrf in ((False, True), (True, True), (True, False)):
+        if signed_in:
+            login(startup)
+        monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", csrf)
+        monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1000)
+        for path in paths:
+            response = client.post(path, data={"title": "x" * 5000})
+            # without the CSRF check, a route that never reads the body answers as usual
+            expected = (413,) if csrf else (302, 404, 413)
+            assert response.status_code in expected, (signed_in, csrf, path, response.text)
+        monkeypatch.undo()
+
+
+AMOUNT_RANGE = "Must be a whole number from 0 to 1,000,000,000,000,000."
+
+
+@pytest.mark.parametrize("amount", ["1" * 21, "111.111.111.111.111.111.111", "²", "-5"])
+def test_a_bad_amount_on_the_application_page_names_the_allowed_range(
+        client, login, create_user, create_call, create_organization, amount):
+    startup = create_user("applicant")
+    organization = create_organization(startup)
+    call = create_call()
+    login(startup)
+    client.post("/language/en")
+    response = client.post(f"/calls/{call.id}/apply", data={
+        "title": "T", "field": "fintech", "organization_id": str(organization.id),
+        "requested_amount": amount})
+    assert response.status_code == 422
+    page = response.text
+    assert page.index('id="requested_amount"') < page.index(AMOUNT_RANGE)
+    assert "must be an integer" not in page.lower()
+    assert db.session.scalar(select(db.func.count()).select_from(Application)) == 0
+
+
+@pytest.mark.parametrize("amount", [10**21, "1" * 21, 10**15 + 1, -5, 1.5, "²"])
+def test_a_bad_amount_in_the_api_names_the_same_range(api, create_user, create_call,
+                                                      create_organization, amount):
+    startup = create_user("applicant")
+    organization = create_organization(startup)
+    response = api(startup).post("/applications", headers={"Accept-Language": "en"}, json={
+        "call_id": create_call().id, "requested_amount": amount,
+        "project": {"title": "T", "field": "fintech", "organization_id": organization.id}})
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["requested_amount"] == AMOUNT_RANGE
+
+
+def test_the_range_is_written_the_vietnamese_way_in_vietnamese(api, create_user, create_call,
+                                                               create_organization):
+    startup = create_user("applicant")
+    organization = create_organization(startup)
+    response = api(startup).post("/applications", headers={"Accept-Language": "vi"}, json={
+        "call_id": create_call().id, "requested_amount": "1" * 21,
+        "project": {"title": "T", "field": "fintech", "organization_id": organization.id}})
+    assert "1.000.000.000.000.000" in response.get_json()["errors"]["requested_amount"]
+
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("2200-12-31T23:59:59+00:00", datetime(2200, 12, 31, 23, 59, 59, tzinfo=UTC)),
+    ("2200-12-31T23:59:59", datetime(2200, 12, 31, 16, 59, 59, tzinfo=UTC)),  # Ho Chi Minh City
+    ("1900-01-01T00:00:00-05:00", datetime(1900, 1, 1, 5, tzinfo=UTC)),
+])
+def test_a_moment_whose_utc_year_is_in_range_is_stored_in_utc(typed, stored):
+    assert Validator({"at": typed}).moment("at") == stored
+
+
+@pytest.mark.parametrize("typed", ["2200-12-31T23:59:59-12:00", "2200-12-31T20:00:00-05:00",
+                                   "1900-01-01T00:30:00+01:00", "1900-01-01T03:00:00"])
+def test_a_moment_whose_utc_year_is_out_of_range_is_refused(english, typed):
+    v = Validator({"at": typed})
+    assert v.moment("at") is None
+    assert v.errors == {"at": "Not a valid date and time (ISO 8601)."}
+
+
+def test_a_call_closing_in_2201_utc_is_refused_by_the_api(api, create_programme, create_user):
+    programme = create_programme()
+    response = api(create_user("manager", programme)).post("/calls", json={
+        "programme_id": programme.id, "stage": "incubation", "title": "Far away",
+        "opens_at": "2030-01-01T00:00:00+07:00", "closes_at": "2200-12-31T23:59:59-12:00",
+        "budget": 900_000_000, "rubric": {"pass_threshold": 60, "criteria": [
+            {"key": "k", "name": "K", "weight": 1, "max_score": 10}]}})
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["closes_at"]

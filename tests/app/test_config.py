@@ -1,5 +1,7 @@
 """Configuration: the secret key is required outside demo and test mode."""
 
+from pathlib import Path
+
 import pytest
 
 from grants import create_app
@@ -23,6 +25,14 @@ def test_database_url_comes_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("GRANTS_DATABASE_URL", url)
     app = create_app({"TESTING": True, "SECRET_KEY": "x"})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == url
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_an_empty_database_url_means_the_default_sqlite_database(monkeypatch, tmp_path, blank):
+    monkeypatch.setenv("GRANTS_DATABASE_URL", blank)
+    app = create_app({"TESTING": True, "SECRET_KEY": "x"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == \
+        "sqlite:///" + str(Path(app.instance_path) / "grants.sqlite")
 
 
 def test_responses_carry_security_headers_and_a_request_id(client):

@@ -15,6 +15,7 @@ from babel.messages.pofile import read_po
 
 from grants.config import LANGUAGES
 from grants.extensions import babel, db
+from grants.operations import accounts
 from grants.paths import TRANSLATIONS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -194,3 +195,38 @@ def test_a_users_language_is_kept_in_their_account(app, client, create_user, log
     assert '<html lang="en"' in page.text
     assert "Open calls" in page.text
     assert "Log out" in page.text
+
+
+def test_a_language_chosen_before_login_is_adopted_by_an_account_without_one(client,
+                                                                              create_user):
+    user = create_user("applicant", password=PASSWORD)
+    assert user.locale is None
+    client.post("/language/en")
+    assert client.post("/login", data={"email": user.email,
+                                       "password": PASSWORD}).status_code == 302
+    page = client.get("/my")
+    assert '<html lang="en"' in page.text and "Log out" in page.text
+    db.session.refresh(user)
+    assert user.locale == "en"
+
+
+def test_a_language_chosen_just_before_login_replaces_the_accounts(app, client, create_user):
+    user = create_user("applicant", password=PASSWORD)
+    accounts.set_locale(user, "en")
+    client.post("/language/vi")
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert '<html lang="vi"' in client.get("/my").text
+    db.session.refresh(user)
+    assert user.locale == "vi"
+    other_browser = app.test_client()  # saved in the account, not only in this session
+    other_browser.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert '<html lang="vi"' in other_browser.get("/my").text
+
+
+def test_without_a_choice_before_login_the_accounts_language_stays(client, create_user):
+    user = create_user("applicant", password=PASSWORD)
+    accounts.set_locale(user, "en")
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert '<html lang="en"' in client.get("/my").text
+    db.session.refresh(user)
+    assert user.locale == "en"

@@ -107,6 +107,25 @@ def test_bad_value_is_reported(field: str, value: Any, message: str) -> None:
     assert message in caught.value.errors[field]
 
 
+@pytest.mark.parametrize(
+    "due", ["2200-12-31T23:59:59-12:00", "2200-12-31T20:00:00-05:00", "1900-01-01T00:30+01:00"]
+)
+def test_a_moment_whose_utc_year_is_out_of_range_is_refused(due: str) -> None:
+    with pytest.raises(PayloadError) as caught:
+        Engine.parse_payload(ALL_TYPES, with_values(due=due))
+
+    assert caught.value.errors == {"due": "must be an ISO 8601 date and time"}
+
+
+@pytest.mark.parametrize(
+    "due", ["2200-12-31T23:59:59+00:00", "2200-12-31T23:59:59", "1900-01-01T00:00-05:00"]
+)
+def test_a_moment_in_range_in_utc_or_without_offset_is_accepted(due: str) -> None:
+    parsed = Engine.parse_payload(ALL_TYPES, with_values(due=due))
+
+    assert parsed["due"] == datetime.fromisoformat(due)
+
+
 def test_every_problem_is_reported_at_once() -> None:
     action = default_registry().get("incubation").action("return_for_changes")
 
