@@ -11,8 +11,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from grants import audit
 from grants.extensions import db
+from grants.inputs import text_problem
 from grants.models import SYSTEM, Actor, ApiToken, Programme, Role, RoleGrant, User, utcnow
-from grants.operations.core import Validator, load, text_problem, transaction
+from grants.operations.core import Validator, load, transaction
 from grants.operations.errors import Invalid, NotFound
 
 MIN_PASSWORD = 10

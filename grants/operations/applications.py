@@ -11,6 +11,7 @@ from sqlalchemy.orm import lazyload
 
 from grants import audit, labels, outbox, permissions
 from grants.extensions import db
+from grants.inputs import MAX_ID, text_problem
 from grants.models import (
     FIELDS,
     Actor,
@@ -23,13 +24,7 @@ from grants.models import (
     utcnow,
 )
 from grants.operations import workflow
-from grants.operations.core import (
-    MAX_ID,
-    Validator,
-    check_version,
-    text_problem,
-    transaction,
-)
+from grants.operations.core import Validator, check_version, transaction
 from grants.operations.errors import Conflict, Forbidden, Invalid
 from grants.operations.workflow import (
     Context,

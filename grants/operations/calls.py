@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from grants import audit, permissions
 from grants.extensions import db
+from grants.inputs import MAX_ID
 from grants.models import SYSTEM, Actor, Application, Call, Programme, Role, Stage, utcnow
-from grants.operations.core import MAX_ID, Validator, load, transaction
+from grants.operations.core import Validator, load, transaction
 from grants.operations.errors import Forbidden
 from grants.operations.workflow import workflows
 from workflow import Definition

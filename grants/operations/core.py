@@ -1,6 +1,5 @@
 """Pieces every operation uses: the transaction, loading rows, validating input."""
 
-import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -15,37 +14,13 @@ from sqlalchemy.orm import joinedload
 
 from grants.config import TIMEZONE
 from grants.extensions import db
+from grants.inputs import MAX_ID, MAX_MONEY, YEARS, text_problem, whole_number
 from grants.operations.errors import Conflict, Invalid, NotFound
 
 T = TypeVar("T")
 LOCAL = ZoneInfo(TIMEZONE)
-MAX_MONEY = 10**15  # one quadrillion đồng: far above any programme budget
-MAX_ID = 2**31 - 1  # primary keys are 32-bit integers
-YEARS = range(1900, 2201)  # outside these, a date is a typing mistake (and overflows)
 # PostgreSQL: serialization failure, deadlock detected, lock not available.
 RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
-_DIGITS = re.compile(r"[0-9]{1,18}")  # ASCII only: "²".isdigit() is true, int("²") fails
-
-
-def whole_number(value: Any) -> int | None:
-    """An int, or a string of 1 to 18 ASCII digits, as an int; None for anything else."""
-    if isinstance(value, str):
-        value = value.strip()
-        return int(value) if _DIGITS.fullmatch(value) else None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    return None
-
-
-def text_problem(value: str) -> str | None:
-    """Why this text cannot be stored, or None: NUL bytes and lone surrogates."""
-    if "\x00" in value:
-        return _("Must not contain control or invalid characters.")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return _("Must not contain control or invalid characters.")
-    return None
 
 
 @contextmanager

@@ -22,8 +22,9 @@ from sqlalchemy.orm import joinedload
 
 from grants import audit, labels, permissions
 from grants.extensions import db
+from grants.inputs import MAX_ID
 from grants.models import Actor, Role, utcnow
-from grants.operations.core import MAX_ID, check_version, to_utc, transaction
+from grants.operations.core import check_version, to_utc, transaction
 from grants.operations.errors import Conflict, Forbidden, Invalid, NotFound
 from grants.permissions import Roles
 from workflow import (

@@ -10,9 +10,9 @@ from flask_login import current_user
 from grants import labels, permissions
 from grants.config import LANGUAGES
 from grants.extensions import db, login_manager
+from grants.inputs import MAX_ID, whole_number
 from grants.models import User
 from grants.operations import OperationError
-from grants.operations.core import MAX_ID, whole_number
 from grants.web.forms import EmptyForm
 
 

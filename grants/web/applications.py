@@ -5,9 +5,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from grants import labels
+from grants.inputs import whole_number
 from grants.operations import Invalid, OperationError, applications, history, workflow
 from grants.operations.applications import KIND
-from grants.operations.core import whole_number
 from grants.web.forms import EmptyForm
 
 bp = Blueprint("applications", __name__)

@@ -9,9 +9,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from grants import labels, permissions
+from grants.inputs import whole_number
 from grants.models import Role
 from grants.operations import Conflict, Invalid, applications, calls, organizations
-from grants.operations.core import whole_number
 from grants.web import safe_next
 from grants.web.forms import OrganizationForm, application_form
 

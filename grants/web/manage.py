@@ -4,8 +4,8 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from grants import permissions
+from grants.inputs import whole_number
 from grants.operations import applications, calls
-from grants.operations.core import whole_number
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 PAGE = 50
