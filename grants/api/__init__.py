@@ -9,7 +9,8 @@ from grants.operations import OperationError, accounts
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
-TITLES = {404: "Not found", 403: "Forbidden", 409: "Conflict", 422: "Unprocessable content"}
+TITLES = {404: "Not found", 403: "Forbidden", 409: "Conflict", 413: "Content too large",
+          422: "Unprocessable content"}
 
 
 @api.before_request
