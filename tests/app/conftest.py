@@ -6,7 +6,6 @@ import itertools
 import json
 import os
 from datetime import date, datetime, timedelta
-from functools import cache
 
 import pytest
 from flask import g
@@ -72,11 +71,15 @@ class Contract:
             for path, methods in self.document["paths"].items()
             for method, operation in methods.items()
         }
+        self.validators: dict[str, Draft202012Validator] = {}
 
-    @cache  # noqa: B019  (one per session: the contract lives as long as the app)
     def validator(self, pointer: str) -> Draft202012Validator:
-        return Draft202012Validator({"$ref": f"{DOCUMENT}#{pointer}"}, registry=self.registry,
-                                    format_checker=FORMATS)
+        """A validator of the schema at `pointer` in the document; its $refs resolve there."""
+        if pointer not in self.validators:
+            self.validators[pointer] = Draft202012Validator(
+                {"$ref": f"{DOCUMENT}#{pointer}"}, registry=self.registry,
+                format_checker=FORMATS)
+        return self.validators[pointer]
 
     def check(self, response) -> None:
         method, path = response.request.method, response.request.path
@@ -103,7 +106,10 @@ class Contract:
         assert not errors, f"{where}: the answer does not match the document: {errors}"
 
 
-_contracts: dict[int, Contract] = {}
+def contract_of(app) -> Contract:
+    if "tests.contract" not in app.extensions:
+        app.extensions["tests.contract"] = Contract(app)
+    return app.extensions["tests.contract"]
 
 
 class FreshClient(FlaskClient):
@@ -115,9 +121,7 @@ class FreshClient(FlaskClient):
         g.__dict__.clear()
         response = super().open(*args, **kwargs)
         if response.request.path.startswith("/api/v1/"):
-            app = self.application
-            contract = _contracts.get(id(app)) or _contracts.setdefault(id(app), Contract(app))
-            contract.check(response)
+            contract_of(self.application).check(response)
         return response
 
 
@@ -176,6 +180,11 @@ def english():
     """Messages of operations called outside a request, in English."""
     with force_locale("en"):
         yield
+
+
+@pytest.fixture
+def contract(app) -> Contract:
+    return contract_of(app)
 
 
 @pytest.fixture
