@@ -78,7 +78,7 @@ def field_errors(error: ValidationError) -> dict[str, str]:
     """The first message for each field, by dotted path, in the user's language."""
     errors: dict[str, str] = {}
     for item in error.errors(include_url=False):
-        path = ".".join(str(part) for part in item["loc"]) or "body"
+        path = ".".join(str(part) for part in item["loc"] if part != "[key]") or "body"
         errors.setdefault(path, message(item))
     return errors
 

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from grants.api.openapi import document_bytes
+from grants.api.openapi import document_bytes, operations
 from grants.api.validation import MAX_DEPTH, nesting_depth
 from grants.operations import Conflict, calls
 
@@ -44,6 +44,19 @@ def test_a_body_nested_a_thousand_levels_deep_is_refused_without_parsing(startup
         problem = problem_of(client.post("/applications", data=body,
                                          headers={"Content-Type": "application/json"}), 422)
         assert "64" in problem["detail"] and "errors" not in problem
+
+
+def test_every_route_that_takes_a_body_bounds_it(app, startup):
+    client, _ = startup
+    deep = "[" * 976 + "]" * 976
+    routes = [(rule, method) for rule, method, operation in operations(app) if operation.body]
+    assert len(routes) == 5
+    for rule, method in routes:
+        path = rule.removeprefix("/api/v1").replace("<int:application_id>", "1").replace(
+            "<action>", "submit")
+        response = getattr(client, method)(path, data=deep,
+                                           headers={"Content-Type": "application/json"})
+        assert "64" in problem_of(response, 422)["detail"], (method, path)
 
 
 def test_a_body_nested_within_the_limit_reaches_the_schema(startup):
