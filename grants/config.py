@@ -24,4 +24,6 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "API_PAGE_SIZE": 50,
+        # JSON bodies of the API: larger ones are refused (413) before they are parsed.
+        "API_MAX_BODY_BYTES": int(os.environ.get("GRANTS_API_MAX_BODY_BYTES", 1024 * 1024)),
     }

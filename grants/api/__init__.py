@@ -1,6 +1,6 @@
 """The JSON API under /api/v1, authenticated by personal access tokens."""
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
@@ -9,12 +9,14 @@ from grants.operations import OperationError, accounts
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
-TITLES = {404: "Not found", 403: "Forbidden", 409: "Conflict", 422: "Unprocessable content"}
+TITLES = {404: "Not found", 403: "Forbidden", 409: "Conflict", 413: "Content too large",
+          422: "Unprocessable content"}
 
 
 @api.before_request
 def _authenticate():
-    if request.endpoint == "api.openapi":
+    operation = getattr(current_app.view_functions.get(request.endpoint), "operation", None)
+    if operation is not None and operation.public:
         return None
     header = request.headers.get("Authorization", "")
     scheme, _space, token = header.partition(" ")

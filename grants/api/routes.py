@@ -1,16 +1,21 @@
-"""API handlers: parse, call the operation, shape the answer. Nothing else."""
+"""API handlers: parse, call the operation, shape the answer. Nothing else.
 
-import base64
-import binascii
-import json
+Each route declares its schemas with @endpoint (grants/api/endpoint.py): the body arrives
+validated, as a dict for the operation; what the handler returns is serialised by the
+response model; the OpenAPI document is generated from the declarations.
+"""
 
-from flask import current_app, g, jsonify, request, url_for
+from typing import Any
+
+from flask import Response, current_app, g, url_for
 from flask_babel import gettext as _
 
-from grants.api import api, serialize
-from grants.api.openapi import document
+from grants.api import api
+from grants.api import schemas as s
+from grants.api.endpoint import endpoint
+from grants.api.fields import encode_cursor
+from grants.api.openapi import document_bytes
 from grants.operations import (
-    Invalid,
     NotFound,
     applications,
     calls,
@@ -18,168 +23,159 @@ from grants.operations import (
     organizations,
     workflow,
 )
-from grants.operations.core import MAX_ID, whole_number
-
-
-def _body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise Invalid(_("The request body must be a JSON object."))
-    return data
-
-
-def _cursor() -> int | None:
-    """The position an opaque `cursor` parameter points at, or None on the first page."""
-    raw = request.args.get("cursor")
-    if not raw:
-        return None
-    try:
-        value = json.loads(base64.urlsafe_b64decode(raw.encode() + b"==="))["at"]
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
-        value = None
-    if isinstance(value, str) or whole_number(value) is None or not 0 <= value < 10**18:
-        raise Invalid(_("The cursor is not valid."), {"cursor": _("Not a cursor of this list.")})
-    return value
-
-
-def _next_cursor(position: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"at": position}).encode()).decode().rstrip("=")
 
 
 def _page_size() -> int:
     return current_app.config["API_PAGE_SIZE"]
 
 
-def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
-    number = whole_number(raw)
-    if number is None or number > MAX_ID:
-        raise Invalid(_("Some fields are not valid."), {name: _("Must be a whole number.")})
-    return number
-
-
-@api.get("/openapi.json")
-def openapi():
-    return jsonify(document())
-
-
-@api.get("/me")
-def me():
-    return jsonify(serialize.user(g.api_user))
-
-
-def _page(rows: list, shape, key=lambda row: row.id):
+def _page(rows: list, key=lambda row: row.id) -> dict[str, Any]:
     """A page of `rows` (fetched with one extra to know if there is more) as {items, next}."""
     page = _page_size()
     more = len(rows) > page
     rows = rows[:page]
-    return jsonify({"items": [shape(row) for row in rows],
-                    "next": _next_cursor(key(rows[-1])) if more else None})
+    return {"items": rows, "next": encode_cursor(key(rows[-1])) if more else None}
+
+
+@api.get("/openapi.json")
+@endpoint(s.ApiDocument, public=True)
+def openapi():
+    """This document"""
+    return Response(document_bytes(current_app), mimetype="application/json")
+
+
+@api.get("/me")
+@endpoint(s.Me)
+def me():
+    """The caller and their roles"""
+    return g.api_user
 
 
 @api.get("/programmes")
-def programme_list():
-    rows = calls.list_programmes(before_id=_cursor(), limit=_page_size() + 1)
-    return _page(rows, serialize.programme)
+@endpoint(s.Page[s.Programme], query=s.PageQuery)
+def programme_list(query: s.PageQuery):
+    """Programmes with KPI targets, newest first"""
+    return _page(calls.list_programmes(before_id=query.cursor, limit=_page_size() + 1))
 
 
 @api.get("/programmes/<int:programme_id>")
+@endpoint(s.Programme, errors=(404,))
 def programme_detail(programme_id: int):
-    return jsonify(serialize.programme(calls.get_programme(programme_id)))
+    """One programme"""
+    return calls.get_programme(programme_id)
 
 
 @api.get("/calls")
-def call_list():
-    stage = request.args.get("stage") or None
-    open_only = request.args.get("open", "").lower() in ("1", "true", "yes")
-    rows = calls.list_calls(stage=stage, open_only=open_only, before_id=_cursor(),
-                            limit=_page_size() + 1)
-    return _page(rows, serialize.call)
+@endpoint(s.Page[s.Call], query=s.CallQuery)
+def call_list(query: s.CallQuery):
+    """Calls, newest first"""
+    return _page(calls.list_calls(stage=query.stage, open_only=query.open,
+                                  before_id=query.cursor, limit=_page_size() + 1))
 
 
 @api.get("/calls/<int:call_id>")
+@endpoint(s.Call, errors=(404,))
 def call_detail(call_id: int):
-    return jsonify(serialize.call(calls.get_call(call_id)))
+    """One call"""
+    return calls.get_call(call_id)
 
 
 @api.post("/calls")
-def call_create():
-    call = calls.create_call(g.api_user, _body())
-    return jsonify(serialize.call(call)), 201, {"Location": url_for("api.call_detail",
-                                                                    call_id=call.id)}
+@endpoint(s.Call, status=201, body=s.CallCreate, errors=(403, 409))
+def call_create(body: dict):
+    """Open a call (programme managers)"""
+    call = calls.create_call(g.api_user, body)
+    return call, {"Location": url_for("api.call_detail", call_id=call.id)}
 
 
 @api.post("/organizations")
-def organization_create():
-    organization = organizations.create_organization(g.api_user, _body())
-    return jsonify(serialize.organization(organization)), 201
+@endpoint(s.Organization, status=201, body=s.OrganizationCreate, errors=(403, 409))
+def organization_create(body: dict):
+    """Register a startup"""
+    organization = organizations.create_organization(g.api_user, body)
+    return organization, {"Location": url_for("api.organization_detail",
+                                               organization_id=organization.id)}
 
 
 @api.get("/organizations/<int:organization_id>")
+@endpoint(s.Organization, errors=(404,))
 def organization_detail(organization_id: int):
-    return jsonify(serialize.organization(
-        organizations.get_organization(g.api_user, organization_id)))
+    """A startup profile"""
+    return organizations.get_organization(g.api_user, organization_id)
 
 
-def _application(item: workflow.Seen) -> dict:
-    return serialize.application(item.entity,
-                                 workflow.allowed_actions(g.api_user, applications.KIND, item))
+def _application(item: workflow.Seen) -> s.Application:
+    """An application as the caller sees it, with the actions they may take on it now."""
+    return s.Application.of(item.entity, applications.allowed_actions(g.api_user, item))
 
 
 @api.post("/applications")
-def application_create():
-    application = applications.create_application(g.api_user, _body())
-    body = _application(applications.get_application(g.api_user, application.id))
-    return jsonify(body), 201, {"Location": url_for("api.application_detail",
-                                                    application_id=application.id)}
+@endpoint(s.Application, status=201, body=s.ApplicationCreate, errors=(403, 409))
+def application_create(body: dict):
+    """Draft an application"""
+    application = applications.create_application(g.api_user, body)
+    return (_application(applications.get_application(g.api_user, application.id)),
+            {"Location": url_for("api.application_detail", application_id=application.id)})
 
 
 @api.get("/applications")
-def application_list():
+@endpoint(s.Page[s.Application], query=s.ApplicationQuery)
+def application_list(query: s.ApplicationQuery):
+    """Applications the caller may see, newest first"""
     rows = applications.list_applications(
-        g.api_user, call_id=_int_arg("call_id"), state=request.args.get("state") or None,
-        before_id=_cursor(), limit=_page_size() + 1,
+        g.api_user, call_id=query.call_id, state=query.state, before_id=query.cursor,
+        limit=_page_size() + 1,
     )
-    return _page(rows, _application, key=lambda item: item.entity.id)
+    page = _page(rows, key=lambda item: item.entity.id)
+    page["items"] = [_application(item) for item in page["items"]]
+    return page
 
 
 @api.get("/applications/<int:application_id>")
+@endpoint(s.Application, errors=(404,))
 def application_detail(application_id: int):
-    return jsonify(_application(applications.get_application(g.api_user, application_id)))
+    """One application with the caller's allowed actions"""
+    return _application(applications.get_application(g.api_user, application_id))
 
 
 @api.patch("/applications/<int:application_id>")
-def application_update(application_id: int):
-    applications.update_application(g.api_user, application_id, _body())
-    return jsonify(_application(applications.get_application(g.api_user, application_id)))
+@endpoint(s.Application, body=s.ApplicationUpdate, errors=(403, 404, 409))
+def application_update(application_id: int, body: dict):
+    """Edit a draft or an application returned for changes"""
+    applications.update_application(g.api_user, application_id, body)
+    return _application(applications.get_application(g.api_user, application_id))
 
 
 @api.post("/applications/<int:application_id>/actions/<action>")
-def application_action(application_id: int, action: str):
-    application = applications.act(g.api_user, application_id, action, _body())
-    return jsonify({"state": application.state, "version": application.version})
+@endpoint(s.ActionResult, body=s.ActionRequest, errors=(403, 404, 409),
+          path={"action": s.ActionName})
+def application_action(application_id: int, action: str, body: dict):
+    """Take a workflow action"""
+    return applications.act(g.api_user, application_id, action, body)
 
 
 @api.get("/applications/<int:application_id>/history")
-def application_history(application_id: int):
-    events = history.of(g.api_user, applications.KIND, application_id, after_seq=_cursor(),
+@endpoint(s.Page[s.Event], query=s.PageQuery, errors=(404,))
+def application_history(application_id: int, query: s.PageQuery):
+    """The application's audit events, oldest first"""
+    events = history.of(g.api_user, applications.KIND, application_id, after_seq=query.cursor,
                         limit=_page_size() + 1)
-    return _page(events, serialize.event, key=lambda event: event.seq)
+    return _page(events, key=lambda event: event.seq)
 
 
 @api.get("/workflows")
+@endpoint(s.Page[s.WorkflowSummary])
 def workflow_list():
-    return jsonify({"items": [serialize.workflow(d, summary=True)
-                              for d in workflow.workflows().registry.all()], "next": None})
+    """Workflow definitions"""
+    return {"items": workflow.workflows().registry.all(), "next": None}
 
 
 @api.get("/workflows/<name>")
-def workflow_detail(name: str):
-    version = _int_arg("version")
+@endpoint(s.Workflow, query=s.WorkflowQuery, errors=(404,), path={"name": s.WorkflowName})
+def workflow_detail(name: str, query: s.WorkflowQuery):
+    """One definition with its mermaid drawing"""
     try:
-        definition = workflow.workflows().registry.get(name, version)
+        definition = workflow.workflows().registry.get(name, query.version)
     except KeyError:
         raise NotFound(_("No such workflow.")) from None
-    return jsonify(serialize.workflow(definition))
+    return s.Workflow.of(definition)

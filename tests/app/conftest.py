@@ -1,17 +1,24 @@
 """Fixtures for the app tests: one database per run (SQLite, or PostgreSQL when
-GRANTS_TEST_DATABASE_URL is set), emptied after every test, and `create_*` factories."""
+GRANTS_TEST_DATABASE_URL is set), emptied after every test, and `create_*` factories.
+Every answer of /api/v1 that a test receives is checked against the OpenAPI document."""
 
 import itertools
+import json
 import os
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from flask import g
 from flask.testing import FlaskClient
 from flask_babel import force_locale
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
 from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
 
 from grants import create_app
+from grants.api.openapi import document_bytes
 from grants.extensions import db
 from grants.models import SYSTEM, Programme, Role, utcnow
 from grants.models.audit import SQLITE_GUARD_TRIGGERS
@@ -30,13 +37,92 @@ QUESTIONS = [
 ]
 
 
+DOCUMENT = "urn:grants:openapi"
+FORMATS = FormatChecker(formats=())
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def _rfc3339(value) -> bool:
+    """A date-time in an answer has a time and an offset (jsonschema checks none by itself)."""
+    return not isinstance(value, str) or (
+        "T" in value and datetime.fromisoformat(value).tzinfo is not None)
+
+
+@FORMATS.checks("date", raises=ValueError)
+def _day(value) -> bool:
+    return not isinstance(value, str) or (len(value) == 10 and bool(date.fromisoformat(value)))
+
+
+def _escape(segment: str) -> str:
+    return segment.replace("~", "~0").replace("/", "~1")
+
+
+class Contract:
+    """The generated OpenAPI document as a test oracle: an answer must be one its operation
+    documents (status, media type) and match that response's schema."""
+
+    def __init__(self, app):
+        self.app = app
+        self.document = json.loads(document_bytes(app))
+        self.registry = Registry().with_resource(
+            DOCUMENT, DRAFT202012.create_resource(self.document))
+        self.operations = {
+            (operation["operationId"], method): path
+            for path, methods in self.document["paths"].items()
+            for method, operation in methods.items()
+        }
+        self.validators: dict[str, Draft202012Validator] = {}
+
+    def validator(self, pointer: str) -> Draft202012Validator:
+        """A validator of the schema at `pointer` in the document; its $refs resolve there."""
+        if pointer not in self.validators:
+            self.validators[pointer] = Draft202012Validator(
+                {"$ref": f"{DOCUMENT}#{pointer}"}, registry=self.registry,
+                format_checker=FORMATS)
+        return self.validators[pointer]
+
+    def check(self, response) -> None:
+        method, path = response.request.method, response.request.path
+        try:
+            endpoint, _args = self.app.url_map.bind("localhost").match(path, method)
+        except HTTPException:  # no such route or method: a plain problem
+            assert response.mimetype == "application/problem+json", (method, path)
+            self._validate(response, "/components/schemas/Problem")
+            return
+        template = self.operations[(endpoint.removeprefix("api."), method.lower())]
+        where = f"{method} {path} ({method} {template}) answered {response.status_code}"
+        answers = self.document["paths"][template][method.lower()]["responses"]
+        status = str(response.status_code)
+        assert status in answers, f"{where}, which the document does not list: {response.text}"
+        (media_type,) = answers[status]["content"]
+        assert response.mimetype == media_type, where
+        self._validate(response, "/".join(("", "paths", _escape(template), method.lower(),
+                                           "responses", status, "content",
+                                           _escape(media_type), "schema")), where)
+
+    def _validate(self, response, pointer: str, where: str = "") -> None:
+        errors = [f"{'.'.join(map(str, e.absolute_path))}: {e.message}"
+                  for e in self.validator(pointer).iter_errors(json.loads(response.data))]
+        assert not errors, f"{where}: the answer does not match the document: {errors}"
+
+
+def contract_of(app) -> Contract:
+    if "tests.contract" not in app.extensions:
+        app.extensions["tests.contract"] = Contract(app)
+    return app.extensions["tests.contract"]
+
+
 class FreshClient(FlaskClient):
     """The tests keep one app context open, which requests share; each request starts with an
-    empty `g`, as it would in production (no cached user, locale or request id)."""
+    empty `g`, as it would in production (no cached user, locale or request id). Every answer
+    of the API is checked against the OpenAPI document."""
 
     def open(self, *args, **kwargs):
         g.__dict__.clear()
-        return super().open(*args, **kwargs)
+        response = super().open(*args, **kwargs)
+        if response.request.path.startswith("/api/v1/"):
+            contract_of(self.application).check(response)
+        return response
 
 
 def database_url(tmp_path_factory) -> str:
@@ -94,6 +180,11 @@ def english():
     """Messages of operations called outside a request, in English."""
     with force_locale("en"):
         yield
+
+
+@pytest.fixture
+def contract(app) -> Contract:
+    return contract_of(app)
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ from datetime import timedelta
 
 import pytest
 
-from grants import create_app
-from grants.api.openapi import PATHS
 from grants.models import ApiToken, utcnow
 from grants.operations import accounts
 
@@ -158,7 +156,9 @@ def test_staff_cannot_create_applications_or_organizations(api, manager_of, crea
     call = create_call()
     manager = api(manager_of(call))
     assert_problem(manager.post("/organizations", json={"name": "X", "field": "fintech"}), 403)
-    assert_problem(manager.post("/applications", json={"call_id": call.id}), 403)
+    # The body's shape is checked first (422), so the refusal needs a well-formed draft.
+    assert_problem(manager.post("/applications", json={"call_id": call.id, "project": {
+        "title": "T", "field": "fintech", "organization_id": 1}}), 403)
 
 
 def test_patch_edits_a_draft_with_the_current_version_only(startup_api, create_call):
@@ -248,11 +248,14 @@ def test_calls_create_list_and_refusals(api, create_programme, create_user):
     assert_problem(startup.post("/calls", json=body), 403)
     other_manager = api(create_user("manager", create_programme()))
     assert_problem(other_manager.post("/calls", json=body), 403)
-    bad = body | {"stage": "moonshot", "budget": -1, "closes_at": body["opens_at"],
-                  "rubric": {"criteria": []}, "required_documents": ["pitch_deck"]}
-    problem = assert_problem(manager.post("/calls", json=bad), 422)
-    assert {"stage", "budget", "closes_at", "rubric.pass_threshold",
-            "rubric.criteria", "required_documents"} <= set(problem["errors"])
+    # The schema refuses a malformed body at once; the operation's rules come after it.
+    malformed = body | {"stage": "moonshot", "budget": -1, "rubric": {"criteria": []}}
+    problem = assert_problem(manager.post("/calls", json=malformed), 422)
+    assert {"stage", "budget", "rubric.pass_threshold", "rubric.criteria"} <= set(
+        problem["errors"])
+    unacceptable = body | {"closes_at": body["opens_at"], "required_documents": ["pitch_deck"]}
+    problem = assert_problem(manager.post("/calls", json=unacceptable), 422)
+    assert {"closes_at", "required_documents"} <= set(problem["errors"])
 
 
 def test_programmes_and_organizations(api, create_user, create_programme, create_organization):
@@ -288,19 +291,76 @@ def test_workflows_are_listed_and_drawn(api, create_user):
     assert_problem(client.get("/workflows/incubation?version=99"), 404)
 
 
-def test_openapi_describes_every_route_and_no_more(client):
-    document = client.get("/api/v1/openapi.json").get_json()
-    assert document["openapi"].startswith("3.1")
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    routes = {}
+def api_routes(app) -> dict[str, set[str]]:
+    routes: dict[str, set[str]] = {}
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("api."):
             path = rule.rule.removeprefix("/api/v1").replace("<int:", "{").replace("<", "{")
-            path = path.replace(">", "}")
-            routes.setdefault(path, set()).update(
+            routes.setdefault(path.replace(">", "}"), set()).update(
                 m.lower() for m in rule.methods - {"HEAD", "OPTIONS"})
-    described = {path: set(ops) for path, ops in PATHS.items()}
-    assert routes == described
+    return routes
+
+
+def schemas_in(node):
+    """Every schema object of the document: any dict under a schema-bearing key."""
+    if isinstance(node, dict):
+        if "type" in node or "$ref" in node or "anyOf" in node:
+            yield node
+        for value in node.values():
+            yield from schemas_in(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from schemas_in(value)
+
+
+def test_openapi_documents_every_route_with_its_shapes(app, client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert document["openapi"] == "3.1.0"
+    described = {path: set(ops) for path, ops in document["paths"].items()}
+    assert described == api_routes(app)
+    components = document["components"]["schemas"]
+
+    def resolve(schema):
+        return components[schema["$ref"].rsplit("/", 1)[1]] if "$ref" in schema else schema
+
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            bodies = [operation["requestBody"]] if "requestBody" in operation else []
+            for status, answer in operation["responses"].items():
+                assert status.isdigit(), where
+                (media_type,) = answer["content"]
+                assert media_type == ("application/json" if status < "400"
+                                      else "application/problem+json"), (where, status)
+                bodies.append(answer)
+            for body in bodies:
+                (content,) = body["content"].values()
+                assert resolve(content["schema"])["properties"], where
+            for parameter in operation.get("parameters", []):
+                schema = resolve(parameter["schema"])
+                assert "type" in schema, (where, parameter)
+                if parameter["name"].endswith("_id"):
+                    assert schema["minimum"] == 1 and schema["maximum"] == 2**31 - 1
+                if parameter["name"] == "cursor":
+                    assert schema["type"] == "string"
+    for schema in schemas_in(document):
+        assert schema != {"type": "object"}, schema
+        if schema.get("type") == "object":
+            assert "properties" in schema or "additionalProperties" in schema, schema
+    assert components["Call"]["properties"]["opens_at"]["format"] == "date-time"
+    assert components["Programme"]["properties"]["starts_on"]["format"] == "date"
+    assert "fintech" in components["ProjectField"]["enum"]
+    assert components["CallCreate"]["properties"]["budget"]["minimum"] == 0
+
+
+def test_openapi_names_the_errors_each_route_can_answer(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert set(paths["/me"]["get"]["responses"]) == {"200", "401"}
+    assert set(paths["/calls"]["post"]["responses"]) == {"201", "401", "403", "409", "413",
+                                                         "422"}
+    assert set(paths["/applications/{application_id}"]["patch"]["responses"]) == {
+        "200", "401", "403", "404", "409", "413", "422"}
+    assert paths["/openapi.json"]["get"]["security"] == []
 
 
 def test_unknown_api_route_is_a_problem_404(client):

@@ -1,0 +1,81 @@
+"""`@endpoint(...)`: what a route takes and answers, declared once beside the handler.
+
+The wrapper validates the body and the query against their models before the handler runs, and
+serialises what the handler returns with the response model; grants/api/openapi.py generates
+the document from the same declarations. Adapters are built here, once, at import.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from flask import Response, request
+from pydantic import BaseModel, TypeAdapter
+
+from grants.api.validation import json_object, validated
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One route's contract: its models, its success status and the errors it can answer."""
+
+    name: str
+    summary: str
+    response: Any
+    status: int
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    path: dict[str, Any]
+    errors: tuple[int, ...]
+    public: bool
+    adapter: TypeAdapter = field(repr=False)
+
+    @property
+    def error_statuses(self) -> list[int]:
+        """The declared errors, with what every route of the kind can answer: 401 without a
+        token, 413 and 422 for a body, 422 for a query."""
+        implied = set(self.errors) | ({401} if not self.public else set())
+        if self.body is not None:
+            implied |= {413, 422}
+        if self.query is not None:
+            implied.add(422)
+        return sorted(implied)
+
+
+def endpoint(response: Any, *, status: int = 200, body: type[BaseModel] | None = None,
+             query: type[BaseModel] | None = None, errors: tuple[int, ...] = (),
+             path: dict[str, Any] | None = None, public: bool = False) -> Callable:
+    """Declare a route's schemas. The handler gets `body` (the validated body as a dict, only
+    the keys sent, for the operation functions) and `query` (the validated model) as keyword
+    arguments, and returns an ORM object, a model, or a dict shaped like `response`,
+    optionally with headers: `(result, {"Location": …})`. A Flask Response passes as it is.
+    `errors` lists the statuses the operations may raise (403, 404, 409); `path` gives path
+    parameters a type beyond the rule's converter."""
+
+    def decorate(view: Callable) -> Callable:
+        operation = Operation(
+            name=view.__name__, summary=(view.__doc__ or view.__name__).strip().splitlines()[0],
+            response=response, status=status, body=body, query=query, errors=errors,
+            path=path or {}, public=public, adapter=TypeAdapter(response),
+        )
+
+        @wraps(view)
+        def handle(**params: Any) -> Response:
+            if body is not None:
+                params["body"] = validated(body, json_object()).model_dump(
+                    mode="json", exclude_unset=True, by_alias=True)
+            if query is not None:
+                params["query"] = validated(query, {k: v for k, v in request.args.items() if v})
+            result = view(**params)
+            if isinstance(result, Response):
+                return result
+            result, headers = result if isinstance(result, tuple) else (result, {})
+            value = operation.adapter.validate_python(result, from_attributes=True)
+            return Response(operation.adapter.dump_json(value, by_alias=True), status, headers,
+                            mimetype="application/json")
+
+        handle.operation = operation
+        return handle
+
+    return decorate

@@ -1,0 +1,410 @@
+"""The JSON shapes of /api/v1 (BRIEF section 7), declared once.
+
+Request models (`…Create`, `…Update`, `ActionRequest`, `…Query`) validate what a client sends;
+response models build from ORM objects (`from_attributes`) and serialise what the API answers.
+The OpenAPI document is generated from these (grants/api/openapi.py), so it cannot drift.
+Amounts are JSON integers (VND); times are ISO 8601 in UTC ("Z") in answers.
+"""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import (
+    AliasPath,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    computed_field,
+    field_validator,
+)
+
+from grants.api.fields import Cursor, Day, Id, Moment, Money, Title, Version, maybe, text, whole
+from grants.inputs import MAX_ID, MAX_MONEY
+from grants.models import FIELDS, Role, Stage
+from grants.operations.applications import MAX_ANSWER
+from workflow import Definition, to_mermaid
+from workflow.definition import PAYLOAD_TYPES
+from workflow.payload import MAX_TEXT_LENGTH
+from workflow.registry import default_registry
+
+T = TypeVar("T")
+_APPLICATION_WORKFLOWS = [d for d in default_registry().all() if d.entity == "application"]
+
+ProjectField = StrEnum("ProjectField", [(name, name) for name in FIELDS])
+ProjectField.__doc__ = "A priority field of the city's programme."
+ApplicationState = StrEnum("ApplicationState", [(name, name) for name in sorted(
+    {s.name for d in _APPLICATION_WORKFLOWS for s in d.states})])
+ApplicationState.__doc__ = "A state of the application workflows (every version)."
+ActionName = Literal[tuple(sorted({a.name for d in _APPLICATION_WORKFLOWS for a in d.actions}))]
+WorkflowName = Literal[tuple(sorted({d.name for d in default_registry().all()}))]
+
+
+class Schema(BaseModel):
+    """Answers always carry every field (null where empty); unknown request keys are ignored."""
+
+    model_config = ConfigDict(from_attributes=True,
+                              json_schema_serialization_defaults_required=True)
+
+
+class _With:
+    """An object's attributes plus a few computed ones, for models built from attributes."""
+
+    def __init__(self, obj: Any, **more: Any):
+        self.__dict__.update(more)
+        self._obj = obj
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._obj, name)
+
+
+# --- errors and lists -------------------------------------------------------------------
+
+
+class Problem(Schema):
+    """RFC 9457 problem details: every error of the API (application/problem+json)."""
+
+    type: str = Field("about:blank", description="always about:blank: `status` says it all")
+    status: int = Field(ge=400, le=599)
+    title: str = Field(description="the HTTP status in words")
+    detail: str = Field(description="what went wrong, in the caller's language")
+    errors: dict[str, str] = Field(None, description=(
+        "validation: a message per field, by dotted path (`project.title`, "
+        "`rubric.criteria.0.weight`)"))
+    problems: list[str] = Field(None, description="the unmet conditions of a step")
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=False)
+
+
+class Page(Schema, Generic[T]):
+    """One page of a list; ask again with `cursor` = `next` until `next` is null."""
+
+    items: list[T]
+    next: str | None = Field(description="opaque cursor of the next page; null on the last")
+
+
+# --- the caller -------------------------------------------------------------------------
+
+
+class RoleGrant(Schema):
+    role: Role
+    programme_id: int | None = Field(description="null: the role holds in every programme")
+
+
+class Me(Schema):
+    """The caller and their roles."""
+
+    id: int
+    email: str
+    name: str
+    roles: list[RoleGrant] = Field(validation_alias="grants")
+
+
+# --- programmes and calls ---------------------------------------------------------------
+
+
+class Target(Schema):
+    stage: Stage
+    year: int
+    projects: int = Field(ge=0, description="projects to support at this stage that year")
+
+
+class Programme(Schema):
+    """A support programme with its KPI targets."""
+
+    id: int
+    title: str
+    starts_on: date
+    ends_on: date
+    targets: list[Target]
+
+
+class Question(Schema):
+    """A question of the call's application form."""
+
+    # One schema for requests and answers: `required` may be left out (true).
+    model_config = ConfigDict(json_schema_serialization_defaults_required=False)
+    key: text(40) = Field(description="the key of the answer in an application's `answers`")
+    label: Title
+    required: StrictBool = True
+
+
+class Criterion(Schema):
+    key: text(40)
+    name: text(200)
+    weight: whole(1, 100, "relative weight of the criterion")
+    max_score: whole(1, 100, "the highest score a reviewer may give")
+
+
+class Rubric(Schema):
+    """How reviewers score the applications of a call."""
+
+    pass_threshold: whole(0, 100, "the weighted score (out of 100) to pass")
+    criteria: list[Criterion] = Field(min_length=1)
+
+
+class WorkflowRef(Schema):
+    name: WorkflowName
+    version: int = Field(ge=1)
+
+
+class Call(Schema):
+    """A call for applications at one stage; it pins the workflow version it opened with."""
+
+    id: int
+    programme_id: int
+    stage: Stage
+    title: str
+    opens_at: datetime
+    closes_at: datetime
+    budget: int = Field(ge=0, description="VND for all awards of the call")
+    cap_per_project: int = Field(ge=0, description="VND: the most one project may be awarded")
+    review_quorum: int = Field(ge=1, description="reviews each application needs")
+    disagreement_limit: int = Field(ge=0, le=100, description="spread of scores that flags "
+                                    "an application for discussion (points out of 100)")
+    blind_review: bool = Field(description="reviewers do not see who applies")
+    required_documents: list[str]
+    questions: list[Question]
+    rubric: Rubric
+    workflow_name: str = Field(exclude=True)
+    workflow_version: int = Field(exclude=True)
+
+    @computed_field
+    @property
+    def workflow(self) -> WorkflowRef:
+        return WorkflowRef(name=self.workflow_name, version=self.workflow_version)
+
+
+class CallCreate(Schema):
+    """Open a call (a manager of the programme, or an admin)."""
+
+    programme_id: Id
+    stage: Stage
+    title: Title
+    opens_at: Moment
+    closes_at: Moment = Field(description="after `opens_at`; same format")
+    budget: Money
+    cap_per_project: maybe(Money) = Field(None, description=(
+        "VND; defaults to the city's cap for the stage (40, 80 or 400 million)"))
+    review_quorum: maybe(whole(1, 50)) = Field(None, description="defaults to 3")
+    disagreement_limit: maybe(whole(0, 100)) = Field(None, description="defaults to 30")
+    blind_review: StrictBool = False
+    required_documents: list[text(100)] | None = Field(None, description=(
+        "kinds of documents to upload; uploads are not available yet, so leave it empty"))
+    questions: list[Question] | None = None
+    rubric: Rubric
+
+
+class CallQuery(Schema):
+    stage: Stage | None = None
+    open: bool = Field(False, description="only the calls open now")
+    cursor: Cursor | None = None
+
+
+class PageQuery(Schema):
+    cursor: Cursor | None = None
+
+
+# --- organizations ----------------------------------------------------------------------
+
+
+class Organization(Schema):
+    """A startup profile."""
+
+    id: int
+    name: str
+    registration_number: str | None = Field(description="business registration number")
+    founded_on: date | None
+    field: ProjectField
+
+
+class OrganizationCreate(Schema):
+    """Register a startup; the caller becomes its owner."""
+
+    name: text(200)
+    registration_number: text(50, required=False) | None = Field(
+        None, description="business registration number; unique")
+    founded_on: maybe(Day) = Field(None, description="not in the future")
+    field: ProjectField
+
+
+# --- applications -----------------------------------------------------------------------
+
+Answer = text(MAX_ANSWER, required=False)
+Answers = dict[str, Answer | None]
+
+
+class Project(Schema):
+    id: int
+    title: str
+    summary: str
+    field: ProjectField
+    organization_id: int
+
+
+class Application(Schema):
+    """An application of a project to a call, with what the caller may do with it now."""
+
+    id: int
+    call_id: int
+    stage: Stage = Field(validation_alias=AliasPath("call", "stage"),
+                         description="the stage of its call")
+    state: ApplicationState
+    version: int = Field(ge=1, description="send it back with every change")
+    project: Project
+    answers: dict[str, str] = Field(description="answers by question key")
+    requested_amount: int = Field(ge=0, description="VND")
+    awarded_amount: int | None = Field(ge=0, description="VND, once approved")
+    revision_deadline: datetime | None = Field(description="while changes are requested")
+    allowed_actions: list[ActionName] = Field(description=(
+        "actions the caller may take now: POST …/actions/{action}"))
+    created_at: datetime
+    submitted_at: datetime | None
+
+    @classmethod
+    def of(cls, application: Any, allowed_actions: list[str]) -> "Application":
+        return cls.model_validate(_With(application, allowed_actions=allowed_actions))
+
+
+class ProjectCreate(Schema):
+    title: Title
+    summary: text(5000, required=False) | None = None
+    field: ProjectField
+    organization_id: Id = Field(description="one of the caller's organizations")
+
+
+class ApplicationCreate(Schema):
+    """Draft an application (startup accounts)."""
+
+    call_id: Id = Field(description="an open call")
+    project: ProjectCreate
+    answers: Answers | None = Field(None, description="answers by question key of the call")
+    requested_amount: maybe(Money) = Field(None, description="VND, within the call's cap")
+
+
+class ProjectUpdate(Schema):
+    title: Title = None
+    summary: text(5000, required=False) | None = None
+    field: ProjectField = None
+
+
+class ApplicationUpdate(Schema):
+    """Edit a draft or an application returned for changes; only the fields sent change."""
+
+    version: Version
+    project: ProjectUpdate = None
+    answers: Answers | None = Field(None, description="merged into the saved answers")
+    requested_amount: Money = None
+
+
+class ApplicationQuery(Schema):
+    call_id: Id | None = None
+    state: ApplicationState | None = None
+    cursor: Cursor | None = None
+
+
+Reason = text(MAX_TEXT_LENGTH, required=False)
+
+
+class ActionRequest(Schema):
+    """`version`, and the payload the action's workflow definition asks for (GET /workflows)."""
+
+    model_config = ConfigDict(extra="allow")
+    version: Version
+    reason: Reason | None = Field(None, description="return_for_changes, declare_ineligible, "
+                                  "reject, terminate, fail_evaluation")
+    revision_deadline: maybe(Moment) = Field(None, description="return_for_changes: "
+                                             "in the future")
+    amount: maybe(whole(0, MAX_MONEY)) = Field(None, description="approve: VND to award")
+    report: Reason | None = Field(None, description="the final report: submit_final_report")
+    target_call_id: maybe(whole(1, MAX_ID)) = Field(None, description="promote: a call of "
+                                                    "the next stage")
+
+
+class ActionResult(Schema):
+    state: ApplicationState
+    version: int = Field(ge=1)
+
+
+class Event(Schema):
+    """One event of the audit hash chain."""
+
+    seq: int = Field(ge=1)
+    occurred_at: datetime
+    actor_id: int | None
+    actor_role: str | None = Field(description="a role, or `system`")
+    entity_type: str
+    entity_id: int
+    action: str
+    from_state: str | None
+    to_state: str | None
+    payload: dict[str, Any] = Field(description="what changed, by field")
+    reason: str | None
+    request_id: str | None = Field(description="the X-Request-ID of the request that did it")
+    hash: str = Field(pattern="^[0-9a-f]{64}$", description="SHA-256 of the event, hex")
+    prev_hash: str = Field(pattern="^[0-9a-f]{64}$", description="the hash of the event before")
+
+
+# --- workflows --------------------------------------------------------------------------
+
+
+class WorkflowSummary(Schema):
+    """A workflow definition: one version of a named workflow."""
+
+    name: WorkflowName
+    version: int = Field(ge=1)
+    entity: str = Field(description="what it moves: application or tranche")
+    title: str
+
+
+class WorkflowState(Schema):
+    name: str
+    final: bool
+
+
+class PayloadField(Schema):
+    name: str
+    type: Literal[tuple(sorted(PAYLOAD_TYPES))]
+    required: bool
+
+
+class WorkflowAction(Schema):
+    name: str
+    sources: list[str] = Field(serialization_alias="from", description="states it leaves")
+    to: str = Field(validation_alias="dest")
+    roles: list[Role]
+    guards: list[str] = Field(description="conditions checked before it happens")
+    payload: list[PayloadField] = Field(description="fields to send with the action")
+
+    @field_validator("roles")
+    @classmethod
+    def _sorted(cls, roles: list[Role]) -> list[Role]:
+        return sorted(roles)
+
+
+class Workflow(WorkflowSummary):
+    """A workflow definition with its states, actions and a mermaid drawing."""
+
+    initial: str
+    states: list[WorkflowState]
+    actions: list[WorkflowAction]
+    mermaid: str = Field(description="a mermaid stateDiagram-v2")
+
+    @classmethod
+    def of(cls, definition: Definition) -> "Workflow":
+        return cls.model_validate(_With(definition, mermaid=to_mermaid(definition)))
+
+
+class WorkflowQuery(Schema):
+    version: whole(1, MAX_ID) | None = Field(None, description="default: the latest")
+
+
+class ApiDocument(Schema):
+    """This OpenAPI 3.1 document."""
+
+    model_config = ConfigDict(extra="allow")
+    openapi: str
+    info: dict[str, str]
+    paths: dict[str, dict[str, Any]]
+    components: dict[str, dict[str, Any]]
