@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 from grants import config as configuration
 from grants.extensions import babel, configure_sqlite, csrf, db, login_manager, migrate
@@ -55,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None, *, workflows: Registry | No
     register_web(app)
     app.register_blueprint(api)
     csrf.exempt(api)
+    _http_errors(app)
     cli.register(app)
 
     @app.before_request
@@ -71,6 +73,21 @@ def create_app(config: dict[str, Any] | None = None, *, workflows: Registry | No
         return response
 
     return app
+
+
+def _http_errors(app: Flask) -> None:
+    """HTTP errors raised outside any route (an unknown URL, a wrong method, a body too large)
+    answer in the language of the area the URL belongs to: problem+json under the API's
+    prefix, an HTML page elsewhere. Only the factory knows both areas."""
+    from grants.api import api, http_problem
+    from grants.web import error_page
+
+    def handler(error: HTTPException):
+        in_api = request.path == api.url_prefix or request.path.startswith(api.url_prefix + "/")
+        return http_problem(error) if in_api else error_page(error)
+
+    for status in (400, 403, 404, 405, 413):
+        app.register_error_handler(status, handler)
 
 
 def _secret_key(app: Flask) -> None:

@@ -34,8 +34,12 @@ def _operation_error(error: OperationError):
 
 
 @api.errorhandler(HTTPException)
-def _http_error(error: HTTPException):
-    return problem(error.code or 500, error.name, error.description)
+def http_problem(error: HTTPException):
+    """An HTTP error as problem+json; also used for /api/ URLs that match no route."""
+    response = problem(error.code or 500, error.name, error.description)
+    if error.code == 405 and getattr(error, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
 
 
 from grants.api import routes  # noqa: E402,F401  (registers the routes)

@@ -2,10 +2,11 @@
 
 from urllib.parse import urlsplit
 
-from flask import Flask, render_template, request
+from flask import Flask, make_response, render_template, request
 from flask_babel import format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 from grants import labels, permissions
 from grants.config import LANGUAGES
@@ -47,10 +48,6 @@ def register_web(app: Flask) -> None:
             else safe_next(request.referrer, "/"),
         }
 
-    for status, title in ((403, "Forbidden"), (404, "Not found"), (405, "Method not allowed"),
-                          (413, "Too large"), (400, "Bad request")):
-        app.register_error_handler(status, _error_page(status, title))
-
     @app.errorhandler(OperationError)
     def _operation_error(error: OperationError):
         return render_template("error.html", status=error.status, message=error.detail,
@@ -69,15 +66,16 @@ def safe_next(target: str | None, default: str) -> str:
     return path + (f"?{parts.query}" if parts.query else "")
 
 
-def _error_page(status: int, title: str):
-    def handler(error):
-        if request.path.startswith("/api/"):
-            from grants.api.problems import problem
-
-            return problem(status, title, getattr(error, "description", None))
-        messages = {403: _("You may not do this."), 404: _("This page does not exist."),
-                    405: _("This page does not accept that request."),
-                    413: _("The upload is too large."), 400: _("The request was not valid.")}
-        return render_template("error.html", status=status, message=messages[status]), status
-
-    return handler
+def error_page(error: HTTPException):
+    """The error page for an HTTP error raised outside an operation (unknown page, wrong method,
+    body too large, bad request)."""
+    messages = {403: _("You may not do this."), 404: _("This page does not exist."),
+                405: _("This page does not accept that request."),
+                413: _("The upload is too large."), 400: _("The request was not valid.")}
+    status = error.code or 500
+    message = messages.get(status, _("The request was not valid."))
+    response = make_response(render_template("error.html", status=status, message=message),
+                            status)
+    if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
