@@ -23,4 +23,12 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "API_PAGE_SIZE": 50,
+        # Outgoing mail (grants/outbox.py). Links in mails start with BASE_URL.
+        "BASE_URL": os.environ.get("GRANTS_BASE_URL", "http://127.0.0.1:5000"),
+        "SMTP_HOST": os.environ.get("GRANTS_SMTP_HOST"),
+        "SMTP_PORT": os.environ.get("GRANTS_SMTP_PORT"),  # default: from the security below
+        "SMTP_SECURITY": os.environ.get("GRANTS_SMTP_SECURITY", "starttls"),
+        "SMTP_USER": os.environ.get("GRANTS_SMTP_USER"),
+        "SMTP_PASSWORD": os.environ.get("GRANTS_SMTP_PASSWORD"),
+        "MAIL_FROM": os.environ.get("GRANTS_MAIL_FROM"),
     }
