@@ -7,6 +7,7 @@ import email.policy
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from sqlalchemy import func, select
 
 from grants import outbox
@@ -364,33 +366,57 @@ def test_the_smtp_configuration_is_checked_with_clear_messages():
             outbox.smtp_transport(good | bad)
 
 
-def test_the_sender_logs_in_when_a_user_is_configured(
-    applicant_with_application, mail_config, monkeypatch
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1, and its key (made with the openssl command)."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_the_sender_speaks_tls_verifies_the_certificate_and_logs_in(
+    security, certificate, applicant_with_application, mail_config, monkeypatch
 ):
+    cert, key = certificate
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
     logins = []
 
-    class Authenticator:
-        def __call__(self, server, session, envelope, mechanism, auth_data):
-            from aiosmtpd.smtp import AuthResult
-
-            logins.append((auth_data.login, auth_data.password))
-            return AuthResult(success=auth_data.password == b"s3cret")
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        encrypted = server.transport.get_extra_info("ssl_object") is not None
+        logins.append((auth_data.login, auth_data.password, encrypted))
+        return AuthResult(success=auth_data.password == b"s3cret")
 
     handler = Inbox()
+    # aiosmtpd offers AUTH only after STARTTLS unless told that implicit TLS is as good
+    tls = {"tls_context": server_context, "require_starttls": True} if security == "starttls" \
+        else {"ssl_context": server_context, "auth_require_tls": False}
     controller = Controller(handler, hostname="127.0.0.1", port=free_port(),
-                            authenticator=Authenticator(), auth_require_tls=False)
+                            authenticator=authenticator, **tls)
     controller.start()
     try:
         user, application = applicant_with_application()
         with transaction():
-            outbox.enqueue(user, "withdrawn", context_for("withdrawn", application))
-        for key, value in {"SMTP_PORT": str(controller.port), "SMTP_USER": "grants",
-                           "SMTP_PASSWORD": "s3cret"}.items():
-            monkeypatch.setitem(mail_config, key, value)
-        assert outbox.send_due(outbox.smtp_transport(mail_config)) == outbox.Counts(sent=1)
+            row = outbox.enqueue(user, "withdrawn", context_for("withdrawn", application))
+        for key_, value in {"SMTP_PORT": str(controller.port), "SMTP_SECURITY": security,
+                            "SMTP_USER": "grants", "SMTP_PASSWORD": "s3cret"}.items():
+            monkeypatch.setitem(mail_config, key_, value)
+        start = utcnow()
+        # A certificate nobody vouches for is refused…
+        assert outbox.send_due(outbox.smtp_transport(mail_config), now=start) == \
+            outbox.Counts(retrying=1)
+        assert "CERTIFICATE_VERIFY_FAILED" in stored(row.id).last_error
+        # …and accepted once the system trusts it.
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        assert outbox.send_due(outbox.smtp_transport(mail_config),
+                               now=start + timedelta(minutes=1)) == outbox.Counts(sent=1)
     finally:
         controller.stop()
-    assert logins == [(b"grants", b"s3cret")] and len(handler.messages) == 1
+    assert logins == [(b"grants", b"s3cret", True)] and len(handler.messages) == 1
 
 
 # --- two senders at once -------------------------------------------------------------------
@@ -455,7 +481,8 @@ def test_two_concurrent_senders_deliver_each_mail_exactly_once(
     app, applicant_with_application, mail_config, inbox
 ):
     """Two threads, each with its own app context, session and SMTP connection, drain the same
-    outbox. On PostgreSQL they work side by side (SKIP LOCKED); on SQLite they take turns."""
+    outbox side by side: on PostgreSQL each skips the rows the other has locked; on SQLite
+    claims take turns for the write lock, and the mails go out in parallel."""
     inbox.delay = 0.01  # a slow server: both senders are mid-send at the same time
     user, application = applicant_with_application()
     rows = 60
@@ -491,8 +518,7 @@ def test_two_concurrent_senders_deliver_each_mail_exactly_once(
     assert {int(mid.split(".")[1]) for mid in received} == set(ids)
     assert count_notifications(status="sent") == rows
     assert db.session.scalar(select(func.max(Notification.attempts))) == 1
-    if db.engine.dialect.name == "postgresql":
-        assert all(counts.sent > 0 for counts in results), results  # really side by side
+    assert all(counts.sent > 0 for counts in results), results  # really side by side
 
 
 # --- the command line ----------------------------------------------------------------------
