@@ -1,16 +1,19 @@
 """The command line: `flask --app grants <command>`."""
 
+import signal
+import threading
+
 import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
-from grants import audit, demo
+from grants import audit, demo, outbox
 from grants.operations import OperationError, accounts
 
 
 def register(app: Flask) -> None:
-    for command in (quickstart, users, token, demo_group, audit_group):
+    for command in (quickstart, users, token, demo_group, audit_group, outbox_group):
         app.cli.add_command(command)
 
 
@@ -110,3 +113,41 @@ def audit_verify() -> None:
     click.echo(f"BROKEN at event {result.first_bad_seq}: {result.problem} "
                f"({result.checked} events checked before it).", err=True)
     raise SystemExit(1)
+
+
+@click.group("outbox")
+def outbox_group() -> None:
+    """Outgoing mail."""
+
+
+@outbox_group.command("send")
+@click.option("--loop", is_flag=True, help="Keep sending until stopped (SIGTERM or Ctrl+C).")
+@click.option("--interval", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="With --loop: seconds to wait after a pass that found nothing more to send.")
+@click.option("--batch", type=click.IntRange(min=1), default=100, show_default=True,
+              help="At most this many mails per pass.")
+def outbox_send(loop: bool, interval: float, batch: int) -> None:
+    """Send the mails that are due through SMTP (GRANTS_SMTP_*), once or in a loop."""
+    try:
+        transport = outbox.smtp_transport(current_app.config)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    if not loop:
+        click.echo(f"Outbox: {outbox.send_due(transport, limit=batch)}.")
+        return
+    stop = threading.Event()
+    previous = {number: signal.signal(number, lambda *_: stop.set())
+                for number in (signal.SIGTERM, signal.SIGINT)}
+    click.echo(f"Outbox: sending every {interval:g} s; stop with SIGTERM.")
+    try:
+        while not stop.is_set():
+            counts = outbox.send_due(transport, limit=batch, stop=stop)
+            if counts.sent or counts.retrying or counts.failed:
+                click.echo(f"Outbox: {counts}.")
+            # a full batch means more may be due: go on at once
+            if counts.sent + counts.retrying + counts.failed < batch:
+                stop.wait(interval)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    click.echo("Outbox: stopped.")

@@ -26,4 +26,12 @@ def from_environment(instance_path: str) -> dict:
         "API_PAGE_SIZE": 50,
         # JSON bodies of the API: larger ones are refused (413) before they are parsed.
         "API_MAX_BODY_BYTES": int(os.environ.get("GRANTS_API_MAX_BODY_BYTES", 1024 * 1024)),
+        # Outgoing mail (grants/outbox.py). Links in mails start with BASE_URL.
+        "BASE_URL": os.environ.get("GRANTS_BASE_URL", "http://127.0.0.1:5000"),
+        "SMTP_HOST": os.environ.get("GRANTS_SMTP_HOST"),
+        "SMTP_PORT": os.environ.get("GRANTS_SMTP_PORT"),  # default: from the security below
+        "SMTP_SECURITY": os.environ.get("GRANTS_SMTP_SECURITY", "starttls"),
+        "SMTP_USER": os.environ.get("GRANTS_SMTP_USER"),
+        "SMTP_PASSWORD": os.environ.get("GRANTS_SMTP_PASSWORD"),
+        "MAIL_FROM": os.environ.get("GRANTS_MAIL_FROM"),
     }

@@ -4,6 +4,7 @@ from grants.models.accounts import SYSTEM, Actor, ApiToken, RoleGrant, System, U
 from grants.models.applications import Application
 from grants.models.audit import AuditEvent, AuditHead
 from grants.models.enums import FIELDS, Role, Stage
+from grants.models.notifications import Notification
 from grants.models.organizations import Membership, Organization, Project
 from grants.models.programmes import Call, Programme, ProgrammeTarget
 from grants.models.types import utcnow
@@ -19,6 +20,7 @@ __all__ = [
     "AuditHead",
     "Call",
     "Membership",
+    "Notification",
     "Organization",
     "Programme",
     "ProgrammeTarget",

@@ -1,7 +1,7 @@
 """audit events name the parent of their entity (an application, for a tranche or a review)
 
 Revision ID: 0003_audit_parent
-Revises: 0001_foundation
+Revises: 0002_outbox
 Create Date: 2026-11-26 15:00:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_audit_parent"
-down_revision = "0001_foundation"
+down_revision = "0002_outbox"
 branch_labels = None
 depends_on = None
 

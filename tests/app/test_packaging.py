@@ -23,6 +23,10 @@ def test_wheel_carries_templates_migrations_translations_and_definitions(tmp_pat
         "grants/migrations/alembic.ini",
         "grants/migrations/script.py.mako",
         "grants/migrations/versions/0001_foundation.py",
+        "grants/migrations/versions/0002_outbox.py",
+        "grants/templates/mail/submission_receipt.subject.txt",
+        "grants/templates/mail/submission_receipt.txt",
+        "grants/templates/mail/submission_receipt.html",
         "grants/translations/vi/LC_MESSAGES/messages.mo",
         "grants/static/style.css",
         "workflow/definitions/pre_incubation.v1.json",
@@ -31,7 +35,7 @@ def test_wheel_carries_templates_migrations_translations_and_definitions(tmp_pat
     assert expected <= names, sorted(expected - names)
     templates = {n for n in names if n.startswith("grants/templates/")}
     on_disk = {f"grants/templates/{p.relative_to(ROOT / 'templates')}"
-               for p in (ROOT / "templates").rglob("*.html")}
+               for pattern in ("*.html", "*.txt") for p in (ROOT / "templates").rglob(pattern)}
     assert templates == on_disk
     versions = {n for n in names if n.startswith("grants/migrations/versions/")}
     assert versions == {f"grants/migrations/versions/{p.name}"

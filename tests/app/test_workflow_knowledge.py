@@ -10,7 +10,10 @@ from workflow import default_registry
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "grants" / "labels.py"
 # Literals that only look like workflow names, and what they are.
-NOT_WORKFLOW_NAMES = {("grants/cli.py", "verify"): "the `audit verify` command"}
+NOT_WORKFLOW_NAMES = {
+    ("grants/cli.py", "verify"): "the `audit verify` command",
+    ("grants/models/notifications.py", "failed"): "a notification's delivery status",
+}
 
 
 def workflow_names() -> set[str]:
