@@ -310,6 +310,9 @@ def update_application(actor: Actor, application_id: Any, data: Any) -> Applicat
         if Role.APPLICANT.value not in roles:
             raise Forbidden(_("Only the applicant can edit this application."))
         check_version(application, data.get("version"))
+        if _deadline_passed(application):
+            raise Conflict(_("The revision deadline passed on %(when)s.",
+                             when=format_datetime(application.revision_deadline)))
         if not can_edit(Seen(application, roles)):
             raise Conflict(_("The application can no longer be edited (it is %(state)s).",
                              state=labels.state(application.state)))
@@ -347,10 +350,17 @@ def update_application(actor: Actor, application_id: Any, data: Any) -> Applicat
 
 
 def can_edit(item: Seen) -> bool:
-    """The applicant edits the content while the workflow tags the state as editable."""
+    """The applicant edits the content while the workflow tags the state as editable and the
+    revision deadline, if one is set, has not passed."""
     definition = workflows().definition(KIND, item.entity)
     return permissions.can_edit(item.roles, item.entity.state,
-                                definition.tagged("applicant_editable"))
+                                definition.tagged("applicant_editable")) \
+        and not _deadline_passed(item.entity)
+
+
+def _deadline_passed(application: Application) -> bool:
+    deadline = application.revision_deadline
+    return deadline is not None and utcnow() >= deadline
 
 
 def list_applications(actor: Actor, *, call_id: int | None = None, state: str | None = None,

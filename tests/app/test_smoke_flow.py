@@ -58,3 +58,18 @@ def test_irreversible_actions_ask_for_confirmation_on_the_page(
     assert "data-confirm=" in button("declare_ineligible")
     assert "danger" in button("declare_ineligible")
     assert "data-confirm=" not in button("return_for_changes")
+
+
+def test_staff_do_not_find_every_application_under_my_applications(
+        client, login, create_user, create_call, create_application, manager_of):
+    from grants.operations import applications
+
+    call = create_call()
+    startup = create_user("applicant")
+    application = create_application(startup, call, title="Cold chain for mangoes")
+    applications.act(startup, application.id, "submit", {"version": 1})
+    login(manager_of(call))
+
+    assert "Cold chain for mangoes" not in client.get("/my").text
+    assert "Cold chain for mangoes" in client.get(f"/manage/calls/{call.id}").text
+    assert 'href="/my"' not in client.get(f"/manage/calls/{call.id}").text

@@ -346,3 +346,18 @@ def test_a_name_missing_from_the_catalogue_reads_as_itself():
 
     assert labels.state("on_hold_for_audit") == "On hold for audit"
     assert labels.action("submit") == "Submit"
+
+
+def test_after_the_revision_deadline_the_startup_can_no_longer_edit(setup):
+    startup, application, manager = returned_for_changes(setup)
+    assert applications.can_edit(applications.get_application(startup, application.id))
+    pass_the_deadline(application)
+
+    with pytest.raises(Conflict) as refused:
+        applications.update_application(startup, application.id,
+                                        {"version": 3, "requested_amount": 1_000_000})
+
+    assert "revision deadline passed" in refused.value.detail
+    assert not applications.can_edit(applications.get_application(startup, application.id))
+    db.session.expire_all()
+    assert db.session.get(type(application), application.id).requested_amount == 30_000_000
