@@ -64,6 +64,10 @@ def canonical(values: tuple) -> bytes:
     ).encode()
 
 
+# Locking the one head row serialises appends; built once (building SQL costs more than running it).
+_LOCK_HEAD = select(AuditHead).where(AuditHead.id == 1).with_for_update()
+
+
 def record(
     *,
     actor: Actor,
@@ -82,9 +86,7 @@ def record(
     `actor` is a user or SYSTEM (the product itself: no account); `parent` is the
     (entity_type, entity_id) the entity belongs to, for the parent's history.
     """
-    head = db.session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one()
+    head = db.session.execute(_LOCK_HEAD).scalar_one()
     event = AuditEvent(
         seq=head.seq + 1,
         # whole microseconds in UTC: what every database stores exactly

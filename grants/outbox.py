@@ -34,7 +34,18 @@ from typing import Any, Protocol
 from flask import current_app
 from flask_babel import force_locale, format_datetime
 from jinja2 import Environment, StrictUndefined, meta
-from sqlalchemy import select, update
+from sqlalchemy import (
+    JSON,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    case,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -42,6 +53,7 @@ from grants.config import LANGUAGES
 from grants.extensions import db
 from grants.models import Notification, User, utcnow
 from grants.models.notifications import FAILED, PENDING, SENT
+from grants.models.types import UTCDateTime
 from grants.operations.core import RETRYABLE_SQLSTATES
 from grants.paths import TEMPLATES
 
@@ -73,6 +85,49 @@ def enqueue(recipient: User, message: str, context: dict, *, entity_type: str | 
     a change that commits is never forgotten. `context` must hold plain JSON values and every
     key the message's templates use; a message without templates is refused (ValueError).
     """
+    plain = _checked(message, context)
+    row = Notification(
+        recipient=recipient, recipient_email=recipient.email,
+        locale=recipient.locale if recipient.locale in LANGUAGES else "vi",
+        message=message, context=plain, entity_type=entity_type, entity_id=entity_id,
+        status=PENDING, attempts=0, next_attempt_at=utcnow(),
+    )
+    db.session.add(row)
+    return row
+
+
+def enqueue_to(recipients: Select, message: str, context: dict, *,
+               params: Mapping[str, Any] | None = None, entity_type: str | None = None,
+               entity_id: int | None = None) -> None:
+    """Add the same mail for every user that `recipients` (a SELECT of user ids, run with
+    `params`) finds, in one INSERT … SELECT in the current transaction: an action's statements
+    do not grow with the number of people it tells. Each row takes its recipient's email and
+    language. Pass a `recipients` built once (a module constant with bind parameters): its
+    INSERT is then built once too."""
+    plain = _checked(message, context)
+    now = utcnow()
+    db.session.execute(_insert_for(recipients), {
+        **(params or {}), "message": message, "context": plain, "entity_type": entity_type,
+        "entity_id": entity_id, "now": now})
+
+
+@cache
+def _insert_for(recipients: Select):
+    found = recipients.subquery()
+    rows = select(
+        User.id, User.email, case((User.locale.in_(LANGUAGES), User.locale), else_=literal("vi")),
+        bindparam("message", type_=String), bindparam("context", type_=JSON),
+        bindparam("entity_type", type_=String), bindparam("entity_id", type_=Integer),
+        literal(PENDING), literal(0), bindparam("now", type_=UTCDateTime),
+        bindparam("now", type_=UTCDateTime),
+    ).where(User.id.in_(select(found.c[0])))
+    return insert(Notification.__table__).from_select(  # Core: one statement, not a bulk
+        ["recipient_id", "recipient_email", "locale", "message", "context", "entity_type",
+         "entity_id", "status", "attempts", "next_attempt_at", "created_at"], rows)
+
+
+def _checked(message: str, context: dict) -> dict:
+    """The context as plain JSON, once the message and its keys are known to be right."""
     if message not in MESSAGES:
         raise ValueError(f"unknown message {message!r}: no templates/mail/{message}.subject.txt")
     if not isinstance(context, dict):
@@ -85,14 +140,7 @@ def enqueue(recipient: User, message: str, context: dict, *, entity_type: str | 
     missing = required_keys(message) - plain.keys()
     if missing:
         raise ValueError(f"the context of {message!r} lacks {', '.join(sorted(missing))}")
-    row = Notification(
-        recipient=recipient, recipient_email=recipient.email,
-        locale=recipient.locale if recipient.locale in LANGUAGES else "vi",
-        message=message, context=plain, entity_type=entity_type, entity_id=entity_id,
-        status=PENDING, attempts=0, next_attempt_at=utcnow(),
-    )
-    db.session.add(row)
-    return row
+    return plain
 
 
 @cache

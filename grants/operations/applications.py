@@ -6,8 +6,7 @@ from typing import Any
 
 from flask_babel import format_datetime, format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy import bindparam, func, select
 
 from grants import audit, labels, outbox, permissions
 from grants.extensions import db
@@ -178,19 +177,20 @@ def set_award(ctx: Context) -> None:
 # --- messages: mails to the startup's members, through the outbox ----------------------------
 
 
+# The active members of one organization: whom the startup's mails go to.
+MEMBERS = (select(User.id).join(Membership, Membership.user_id == User.id)
+           .where(Membership.organization_id == bindparam("organization_id"),
+                  User.active.is_(True)))
+
+
 def _mail_members(ctx: Context, message: str, **extra: Any) -> None:
+    """The message to every active member of the startup, each in their own language."""
     application = ctx.entity
-    members = db.session.scalars(
-        select(User).options(lazyload(User.grants))
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.organization_id == application.project.organization_id,
-               User.active.is_(True))
-    )
     context = {"application_id": application.id, "title": application.project.title,
                "url": f"/applications/{application.id}"} | extra
-    for member in members:
-        outbox.enqueue(member, message, context, entity_type=KIND.name,
-                       entity_id=application.id)
+    outbox.enqueue_to(MEMBERS, message, context,
+                      params={"organization_id": application.project.organization_id},
+                      entity_type=KIND.name, entity_id=application.id)
 
 
 @hooks.message
@@ -375,7 +375,7 @@ def list_applications(actor: Actor, *, call_id: int | None = None, state: str | 
         statement = statement.where(Application.state == state)
     if before_id is not None:
         statement = statement.where(Application.id < before_id)
-    return seen(KIND, actor, db.session.execute(statement), only=as_roles)
+    return seen(KIND, actor, statement, only=as_roles)
 
 
 def get_application(actor: Actor, application_id: Any) -> Seen:

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from grants import audit, labels, permissions
@@ -119,6 +119,8 @@ class Workflows:
         self.registry = registry
         self.kinds = {kind.name: kind for kind in kinds}
         self.unbuilt = frozenset(unbuilt)  # entities whose definitions ship but do not run yet
+        # statements built from the access rules, per (kind, shape of the actor's grants, …)
+        self.statements: dict[tuple, Any] = {}
         self._check()
 
     def _check(self) -> None:
@@ -156,24 +158,59 @@ def workflows() -> Workflows:
     return current_app.extensions["grants.workflows"]
 
 
+class _GrantsOnly:
+    """The actor as an access rule may see it while its SQL is built for reuse: its grants, but
+    not its id, which a rule must take from `permissions.ACTOR` at execution."""
+
+    def __init__(self, actor: Actor):
+        self.grants = actor.grants
+        self.has_role = actor.has_role
+
+    @property
+    def id(self):
+        raise AttributeError("an access rule names the actor as permissions.ACTOR, not by id")
+
+
+MAX_STATEMENTS = 512  # shapes of grants are few; the bound only stops a pathological growth
+
+
+def _built(key: tuple, build: Callable[[], Any]) -> Any:
+    """A statement (or rule) built once per key and reused: building SQL expressions costs
+    more Python than running them."""
+    cache = workflows().statements
+    found = cache.get(key)
+    if found is None:
+        if len(cache) >= MAX_STATEMENTS:
+            cache.clear()
+        found = cache[key] = build()
+    return found
+
+
 def _roles(kind: EntityKind, actor: Actor, only: Iterable[str] | None) -> permissions.Roles:
-    roles = kind.roles(actor)
-    return roles if only is None else {name: roles[name] for name in roles if name in only}
+    only = None if only is None else frozenset(only)
+
+    def build() -> permissions.Roles:
+        roles = kind.roles(_GrantsOnly(actor))
+        return roles if only is None else {name: roles[name] for name in roles if name in only}
+
+    return _built(("roles", kind.name, permissions.grant_shape(actor), only), build)
 
 
 def query(kind: EntityKind, actor: Actor, *, only: Iterable[str] | None = None) -> Select:
     """The rows of `kind` the actor may see (holding one of the roles `only`, when given),
-    each with one column per role the actor may hold on it."""
+    each with one column per role the actor may hold on it. Run it with `seen`."""
     roles = _roles(kind, actor, only)
     return (select(kind.model, *permissions.role_columns(roles))
             .where(permissions.visible(roles))
             .options(*(joinedload(r, innerjoin=True) for r in kind.load_with)))
 
 
-def seen(kind: EntityKind, actor: Actor, rows: Iterable, *,
+def seen(kind: EntityKind, actor: Actor, statement: Select, *,
          only: Iterable[str] | None = None) -> list[Seen]:
-    """Rows of `query(kind, actor, only=…)` as entities with the actor's roles on them."""
+    """Run `query(kind, actor, only=…)` (refined by the caller): the entities, each with the
+    actor's roles on it."""
     roles = _roles(kind, actor, only)
+    rows = db.session.execute(statement, {"actor_id": actor.id})
     return [Seen(row[0], permissions.held(roles, row[1:])) for row in rows]
 
 
@@ -183,14 +220,20 @@ def load(kind: EntityKind, actor: Actor, entity_id: Any, *, lock: bool = False) 
     if not isinstance(entity_id, int) or isinstance(entity_id, bool) \
             or not 1 <= entity_id <= MAX_ID:
         raise NotFound(_("Not found."))
-    roles = kind.roles(actor)
-    statement = (select(kind.model, *permissions.role_columns(roles))
-                 .where(kind.model.id == entity_id)
-                 .options(*(joinedload(r, innerjoin=True) for r in kind.load_with)))
-    if lock:
-        statement = statement.with_for_update(of=kind.model).execution_options(
-            populate_existing=True)
-    row = db.session.execute(statement).one_or_none()
+    roles = _roles(kind, actor, None)
+
+    def build() -> Select:
+        statement = (select(kind.model, *permissions.role_columns(roles))
+                     .where(kind.model.id == bindparam("entity_id"))
+                     .options(*(joinedload(r, innerjoin=True) for r in kind.load_with)))
+        if lock:
+            statement = statement.with_for_update(of=kind.model).execution_options(
+                populate_existing=True)
+        return statement
+
+    statement = _built(("load", kind.name, permissions.grant_shape(actor), lock), build)
+    row = db.session.execute(
+        statement, {"actor_id": actor.id, "entity_id": entity_id}).one_or_none()
     held = permissions.held(roles, row[1:]) if row else frozenset()
     if not permissions.can_view(held):
         raise NotFound(_("Not found."))

@@ -1,7 +1,9 @@
 """Who may see and do what.
 
 Each kind of entity has one access rule: a function of the user that gives, for every role the
-user may hold on such an entity, a SQL condition on the entity's row (`Roles`). The same
+user may hold on such an entity, a SQL condition on the entity's row (`Roles`). A rule names
+the actor only through the `ACTOR` bind parameter, so its statements are built once per shape
+of grants and reused. The same
 conditions serve a single check and a list, so a page and a list can never disagree:
 
 - one entity: the conditions are selected as columns beside the row (`role_columns`), and the
@@ -21,9 +23,17 @@ from grants.models import Role, User
 from grants.permissions.applications import roles_on_applications
 from grants.permissions.calls import can_create_call, can_view_queue
 from grants.permissions.organizations import can_view_organization, is_member
-from grants.permissions.rules import STAFF_ROLES, Roles, programmes_where, staff_programme_ids
+from grants.permissions.rules import (
+    ACTOR,
+    STAFF_ROLES,
+    Roles,
+    grant_shape,
+    programmes_where,
+    staff_programme_ids,
+)
 
 __all__ = [
+    "ACTOR",
     "STAFF_ROLES",
     "Roles",
     "can_apply",
@@ -32,6 +42,7 @@ __all__ = [
     "can_view",
     "can_view_organization",
     "can_view_queue",
+    "grant_shape",
     "held",
     "is_member",
     "is_staff",

@@ -3,7 +3,7 @@
 from sqlalchemy import and_, exists, select
 
 from grants.models import Application, Call, Membership, Project, Role, User
-from grants.permissions.rules import STAFF_ROLES, Roles, in_programmes, programmes_where
+from grants.permissions.rules import ACTOR, STAFF_ROLES, Roles, in_programmes, programmes_where
 
 
 def roles_on_applications(user: User) -> Roles:
@@ -17,7 +17,7 @@ def roles_on_applications(user: User) -> Roles:
         Role.APPLICANT.value: exists(
             select(Membership.user_id)
             .join(Project, Project.organization_id == Membership.organization_id)
-            .where(Project.id == Application.project_id, Membership.user_id == user.id)
+            .where(Project.id == Application.project_id, Membership.user_id == ACTOR)
         ),
     }
     for role in STAFF_ROLES:

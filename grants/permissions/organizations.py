@@ -23,5 +23,5 @@ def can_view_organization(user: User, organization_id: int) -> bool:
         select(Application.id)
         .join(Project, Project.id == Application.project_id)
         .where(Project.organization_id == organization_id, or_(*roles.values()))
-        .limit(1)
+        .limit(1), {"actor_id": user.id}
     ) is not None

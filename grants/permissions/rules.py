@@ -1,11 +1,22 @@
 """The vocabulary of access rules: a role's SQL condition per role name, and grants' scopes."""
 
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement, Integer, bindparam, true
 
 from grants.models import Role, User
 
 # A role name -> the SQL condition under which the user holds it on a row.
 Roles = dict[str, ColumnElement[bool]]
+
+# The actor's id in a rule is always this parameter, never a literal: a statement built from a
+# rule depends only on the user's grants (`grant_shape`), so it is built once per shape and
+# reused, and the id is passed at execution as {"actor_id": user.id}.
+ACTOR = bindparam("actor_id", type_=Integer)
+
+
+def grant_shape(user: User) -> tuple:
+    """What a rule's SQL depends on besides the actor's id: the user's grants."""
+    return tuple(sorted((g.role, -1 if g.programme_id is None else g.programme_id)
+                        for g in user.grants))
 
 STAFF_ROLES = (Role.MANAGER.value, Role.AUDITOR.value, Role.ADMIN.value)
 

@@ -149,7 +149,7 @@ def count_notifications(**where) -> int:
 def stored(notification_id: int) -> Notification:
     """The row as the sender left it (a new transaction: SQLite readers keep their snapshot)."""
     db.session.rollback()
-    return db.session.get(Notification, notification_id)
+    return db.session.get(Notification, notification_id, populate_existing=True)
 
 
 # --- writing -------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from grants.models import Application, Call, Membership, Project, Role
 from grants.operations import Conflict, Forbidden, Invalid, NotFound, applications, history
 from grants.operations import workflow as path
 from grants.operations.workflow import Context, EntityKind, Hooks, Workflows
-from grants.permissions.rules import in_programmes, programmes_where
+from grants.permissions.rules import ACTOR, in_programmes, programmes_where
 from workflow import Registry, default_registry, parse_definition
 
 
@@ -69,7 +69,7 @@ def roles_on_claims(user) -> dict:
         select(Membership.user_id)
         .join(Project, Project.organization_id == Membership.organization_id)
         .join(Application, Application.project_id == Project.id)
-        .where(Application.id == Claim.application_id, Membership.user_id == user.id))}
+        .where(Application.id == Claim.application_id, Membership.user_id == ACTOR))}
     if programmes := programmes_where(user, Role.MANAGER.value):
         roles[Role.MANAGER.value] = exists(
             select(Application.id).join(Call, Call.id == Application.call_id)

@@ -361,3 +361,30 @@ def test_after_the_revision_deadline_the_startup_can_no_longer_edit(setup):
     assert not applications.can_edit(applications.get_application(startup, application.id))
     db.session.expire_all()
     assert db.session.get(type(application), application.id).requested_amount == 30_000_000
+
+
+def test_statements_reused_across_users_with_the_same_grants_keep_each_users_roles(
+        create_user, create_call, create_application):
+    call = create_call()
+    first, second = create_user("applicant"), create_user("applicant")
+    mine, theirs = create_application(first, call), create_application(second, call)
+
+    assert applications.get_application(first, mine.id).roles == {"applicant"}
+    with pytest.raises(NotFound):
+        applications.get_application(second, mine.id)
+    assert [i.entity.id for i in applications.list_applications(second)] == [theirs.id]
+    assert [i.entity.id for i in applications.list_applications(first)] == [mine.id]
+
+
+def test_an_access_rule_that_names_the_actor_by_id_is_refused(create_user):
+    from grants.operations import workflow
+    from grants.operations.applications import KIND
+
+    def careless(user):
+        return {"applicant": AuditEvent.actor_id == user.id}
+
+    careless_kind = workflow.EntityKind(
+        name="careless", model=KIND.model, roles=careless, workflow=KIND.workflow,
+        hooks=KIND.hooks)
+    with pytest.raises(AttributeError, match="permissions.ACTOR"):
+        workflow.query(careless_kind, create_user("applicant"))
