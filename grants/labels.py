@@ -118,25 +118,29 @@ def readable(name: str | None) -> str:
     return (name or "").replace("_", " ").capitalize()
 
 
+def _named(catalogue: dict, name: str | None) -> str:
+    return str(catalogue[name]) if name in catalogue else readable(name)
+
+
 def state(name: str | None) -> str:
-    return str(STATES[name]) if name in STATES else readable(name)
+    return _named(STATES, name)
 
 
 def action(name: str | None) -> str:
-    return str(ACTIONS[name]) if name in ACTIONS else readable(name)
+    return _named(ACTIONS, name)
 
 
 def role(name: str | None) -> str:
-    return str(ROLES[name]) if name in ROLES else readable(name)
+    return _named(ROLES, name)
 
 
 def stage(name: str | None) -> str:
-    return str(STAGES[name]) if name in STAGES else readable(name)
+    return _named(STAGES, name)
 
 
 def field(name: str | None) -> str:
-    return str(FIELDS[name]) if name in FIELDS else readable(name)
+    return _named(FIELDS, name)
 
 
 def payload_field(name: str | None) -> str:
-    return str(PAYLOAD_FIELDS[name]) if name in PAYLOAD_FIELDS else readable(name)
+    return _named(PAYLOAD_FIELDS, name)
