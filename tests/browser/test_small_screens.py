@@ -34,6 +34,9 @@ class Screens:
 
     def __call__(self, page: Page, name: str) -> None:
         self.taken += 1
+        # a click that navigates returns once the URL changes: measure the page once its
+        # stylesheet has loaded, not the unstyled document before it
+        page.wait_for_load_state("load")
         for screen in (PHONE, TABLET):  # and just above the width where tables stack
             page.set_viewport_size({"width": screen, "height": 800})
             width = page.evaluate("document.documentElement.scrollWidth")
