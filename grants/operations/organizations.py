@@ -76,12 +76,14 @@ def get_organization(actor: User, organization_id: Any) -> Organization:
     return organization
 
 
-def my_organizations(actor: User) -> list[Organization]:
+def my_organizations(actor: User, limit: int | None = None) -> list[Organization]:
+    """The actor's startups by name; `limit` bounds a list a page shows."""
     return list(
         db.session.scalars(
             select(Organization)
             .join(Membership)
             .where(Membership.user_id == actor.id)
-            .order_by(Organization.name)
+            .order_by(Organization.name, Organization.id)
+            .limit(limit)
         )
     )

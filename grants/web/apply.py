@@ -16,17 +16,23 @@ from grants.web import safe_next
 from grants.web.forms import OrganizationForm, application_form
 
 bp = Blueprint("apply", __name__)
+PAGE = 50  # rows a list shows at once
 
 
 @bp.get("/my")
 @login_required
 def dashboard():
+    rows = [item.entity for item in applications.list_applications(
+        current_user, as_roles=frozenset({Role.APPLICANT.value}),
+        before_id=whole_number(request.args.get("before")), limit=PAGE + 1)]
+    startups = organizations.my_organizations(current_user, limit=PAGE + 1)
     return render_template(
         "apply/dashboard.html",
-        organizations=organizations.my_organizations(current_user),
-        applications=[item.entity for item in applications.list_applications(
-            current_user, as_roles=frozenset({Role.APPLICANT.value}), limit=200)],
-        open_calls=calls.list_calls(open_only=True),
+        organizations=startups[:PAGE],
+        more_organizations=len(startups) > PAGE,
+        applications=rows[:PAGE],
+        next_before=rows[PAGE - 1].id if len(rows) > PAGE else None,
+        open_calls=calls.list_calls(open_only=True, limit=PAGE),
         can_apply=permissions.can_apply(current_user),
     )
 

@@ -73,3 +73,20 @@ def test_staff_do_not_find_every_application_under_my_applications(
     assert "Cold chain for mangoes" not in client.get("/my").text
     assert "Cold chain for mangoes" in client.get(f"/manage/calls/{call.id}").text
     assert 'href="/my"' not in client.get(f"/manage/calls/{call.id}").text
+
+
+def test_the_startups_dashboard_shows_a_bounded_page_and_links_to_older_ones(
+        client, login, create_user, create_call, create_organization, create_application):
+    startup = create_user("applicant")
+    organization = create_organization(startup)
+    call = create_call()
+    ids = [create_application(startup, call, organization, title=f"Project {n:02d}").id
+           for n in range(51)]
+    login(startup)
+
+    first = client.get("/my").text
+    assert "Project 50" in first and "Project 00" not in first
+    older = re.search(r'href="(/my\?before=\d+)"', first).group(1)
+    second = client.get(older.replace("&amp;", "&")).text
+    assert "Project 00" in second and "Project 50" not in second
+    assert len(ids) == 51

@@ -1,0 +1,106 @@
+"""Every list page and list endpoint issues the same number of SQL statements whatever the
+size of the data (no N+1): each is counted at two database sizes."""
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from grants.extensions import db
+from grants.operations import applications
+
+
+@contextmanager
+def statements():
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+@pytest.fixture
+def world(create_user, create_call, create_organization, create_application, manager_of):
+    """grow(n) adds n submitted applications of one startup, with one return for changes each,
+    to one call; returns the startup, the manager and the first application's id."""
+    call = create_call()
+    startup = create_user("applicant")
+    organization = create_organization(startup)
+    manager = manager_of(call)
+    made: list[int] = []
+
+    def grow(n: int):
+        for _ in range(n):
+            application = create_application(startup, call, organization)
+            applications.act(startup, application.id, "submit", {"version": 1})
+            made.append(application.id)
+        return call, startup, manager, made[0]
+
+    return grow
+
+
+PAGES = {
+    "startup's dashboard": ("startup", "/my"),
+    "manager's calls": ("manager", "/manage/calls"),
+    "manager's queue": ("manager", "/manage/calls/{call}"),
+    "application page": ("startup", "/applications/{first}"),
+}
+ENDPOINTS = {
+    "applications as the startup": ("startup", "/applications"),
+    "applications as the manager": ("manager", "/applications?call_id={call}"),
+    "an application's history": ("manager", "/applications/{first}/history"),
+    "calls": ("startup", "/calls"),
+    "programmes": ("startup", "/programmes"),
+}
+
+
+def counted(get, path: str) -> int:
+    """The statements one request issues, in a new session as in production."""
+    db.session.remove()
+    with statements() as seen:
+        response = get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(seen)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_a_list_page_issues_as_many_statements_for_3_as_for_30_applications(
+        name, world, client, login):
+    who, template = PAGES[name]
+    call, startup, manager, first = world(3)
+    login({"startup": startup, "manager": manager}[who])
+    path = template.format(call=call.id, first=first)
+    small = counted(client.get, path)
+    world(27)
+    assert counted(client.get, path) == small, name
+
+
+@pytest.mark.parametrize("name", ENDPOINTS)
+def test_a_list_endpoint_issues_as_many_statements_for_3_as_for_30_applications(
+        name, world, api):
+    who, template = ENDPOINTS[name]
+    call, startup, manager, first = world(3)
+    client = api({"startup": startup, "manager": manager}[who])
+    path = template.format(call=call.id, first=first)
+    small = counted(client.get, path)
+    world(27)
+    assert counted(client.get, path) == small, name
+
+
+def test_an_action_issues_six_statements(world):
+    """The row locked with the actor's roles, its UPDATE, the audit head's lock, the event, the
+    head's UPDATE, and one INSERT … SELECT of the mails."""
+    call, startup, manager, first = world(1)
+    db.session.remove()
+
+    with statements() as seen:
+        applications.act(manager, first, "declare_ineligible", {"version": 2, "reason": "Old"})
+
+    assert [s.split(None, 1)[0].upper() for s in seen] == [
+        "SELECT", "UPDATE", "SELECT", "INSERT", "UPDATE", "INSERT"], seen
