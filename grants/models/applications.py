@@ -27,6 +27,8 @@ class Application(db.Model):
         CheckConstraint("requested_amount >= 0", name="requested_not_negative"),
         CheckConstraint("awarded_amount >= 0", name="awarded_not_negative"),
         Index("ix_application_call_id_state", "call_id", "state"),
+        # the manager's queue: one call's applications, newest first, a page at a time
+        Index("ix_application_call_id_id", "call_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

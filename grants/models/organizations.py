@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
@@ -26,12 +26,14 @@ class Organization(db.Model):
 
 class Membership(db.Model):
     __tablename__ = "membership"
+    # a user's startups, newest first, walk this index (it also serves "is this user a member")
+    __table_args__ = (Index("ix_membership_user_id_organization_id", "user_id", "organization_id"),)
 
     organization_id: Mapped[int] = mapped_column(
         ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True
     )
     user_id: Mapped[int] = mapped_column(
-        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
     )
     role: Mapped[str] = mapped_column(String(20), default="member")  # owner or member
 

@@ -77,13 +77,14 @@ def get_organization(actor: User, organization_id: Any) -> Organization:
 
 
 def my_organizations(actor: User, limit: int | None = None) -> list[Organization]:
-    """The actor's startups by name; `limit` bounds a list a page shows."""
+    """The actor's startups, newest first (the membership index gives the order); `limit`
+    bounds a list a page shows."""
     return list(
         db.session.scalars(
             select(Organization)
             .join(Membership)
             .where(Membership.user_id == actor.id)
-            .order_by(Organization.name, Organization.id)
+            .order_by(Membership.organization_id.desc())
             .limit(limit)
         )
     )

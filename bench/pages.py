@@ -1,0 +1,122 @@
+"""BRIEF §9, flat scale: every list page and list endpoint at growing numbers of applications,
+in one run: median time per request, SQL statements per request, and the ratio of the largest
+size to the smallest (target: at most 1.5).
+
+    python bench/pages.py [--sizes 1000,10000,100000] [--repeat 15] [--database-url URL]
+
+Without --database-url it uses a fresh SQLite file per size. A PostgreSQL URL must point to an
+empty database that may be wiped. The data is the demo programme plus `demo seed`'s bulk
+applications (all of the demo startup's organizations, so its own lists are the largest).
+"""
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+
+from sqlalchemy import event, select, text
+
+from grants import create_app, demo
+from grants.extensions import db
+from grants.models import Application, Call
+
+# name -> (who, path); {call} and {application} are filled in per size
+PAGES = {
+    "GET /my (startup)": ("startup", "/my"),
+    "GET /manage/calls": ("manager", "/manage/calls"),
+    "GET /manage/calls/<id> (queue)": ("manager", "/manage/calls/{call}"),
+    "GET /applications/<id>": ("manager", "/applications/{application}"),
+    "API applications (startup)": ("startup", "/api/v1/applications"),
+    "API applications (manager)": ("manager", "/api/v1/applications?call_id={call}"),
+    "API history": ("manager", "/api/v1/applications/{application}/history"),
+    "API calls": ("startup", "/api/v1/calls"),
+}
+LOGINS = {"startup": ("startup@demo.local", "demo-startup"),
+          "manager": ("manager@demo.local", "demo-manager")}
+
+
+def fresh(url: str | None):
+    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "DEMO_MODE": True,
+                      "WTF_CSRF_ENABLED": False,
+                      "SQLALCHEMY_DATABASE_URI": url or
+                      f"sqlite:///{tempfile.mkdtemp()}/pages.sqlite"})
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        db.create_all()
+    return app
+
+
+def measure(app, size: int, repeat: int) -> dict[str, tuple[float, int]]:
+    """Seed `size` applications, then time each page through the test client. Requests run
+    outside any app context of ours, each in its own, as in production."""
+    from grants.operations import accounts
+
+    with app.app_context():
+        demo.seed()
+        demo.bulk_applications(size)
+        call_id = db.session.scalar(
+            select(Application.call_id).group_by(Application.call_id)
+            .order_by(db.func.count().desc()).limit(1)) or db.session.scalar(select(Call.id))
+        application_id = db.session.scalar(select(db.func.max(Application.id)))
+        tokens = {who: accounts.create_token(accounts.user_by_email(email), "bench")
+                  for who, (email, _password) in LOGINS.items()}
+        engine = db.engine
+    clients = {}
+    for who, (email, password) in LOGINS.items():
+        clients[who] = app.test_client()
+        response = clients[who].post("/login", data={"email": email, "password": password})
+        assert response.status_code == 302, (who, response.status_code)
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):
+            seen.append(statement)
+
+    results = {}
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for name, (who, template) in PAGES.items():
+            path = template.format(call=call_id, application=application_id)
+            headers = ({"Authorization": f"Bearer {tokens[who]}"}
+                       if path.startswith("/api/") else {})
+            times = []
+            for turn in range(repeat + 2):
+                seen.clear()
+                start = time.perf_counter()
+                response = clients[who].get(path, headers=headers)
+                elapsed = time.perf_counter() - start
+                assert response.status_code == 200, (name, response.status_code)
+                if turn >= 2:  # two warm-up requests
+                    times.append(elapsed)
+            results[name] = (statistics.median(times), len(seen))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+        engine.dispose()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--database-url", default=os.environ.get("GRANTS_BENCH_DATABASE_URL"))
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    by_size = {}
+    for size in sizes:
+        by_size[size] = measure(fresh(args.database_url), size, args.repeat)
+    dialect = "postgresql" if (args.database_url or "").startswith("postgresql") else "sqlite"
+    print(f"database: {dialect}; median of {args.repeat} requests; ms (statements)")
+    print("page".ljust(34) + "".join(f"{size:>16,}" for size in sizes) + "     ratio")
+    for name in PAGES:
+        cells = "".join(f"{by_size[s][name][0] * 1000:>10.1f} ({by_size[s][name][1]:>2})"
+                        for s in sizes)
+        ratio = by_size[sizes[-1]][name][0] / by_size[sizes[0]][name][0]
+        print(name.ljust(34) + cells + f"   {ratio:>6.2f}")
+
+
+if __name__ == "__main__":
+    main()
