@@ -61,7 +61,8 @@ def statements_per_action(startup: User, application_id: int) -> list[str]:
     seen: list[str] = []
 
     def count(_conn, _cursor, statement, *_args):
-        seen.append(" ".join(statement.split())[:160])
+        if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):
+            seen.append(" ".join(statement.split())[:160])
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:

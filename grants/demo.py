@@ -1,5 +1,6 @@
 """The demo programme, its calls and one account per role; bulk applications for benchmarks."""
 
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert, select
@@ -19,7 +20,7 @@ from grants.models import (
     User,
     utcnow,
 )
-from grants.operations import accounts, calls
+from grants.operations import accounts, calls, counts
 from grants.operations.core import transaction
 from grants.operations.workflow import workflows
 
@@ -132,6 +133,10 @@ def bulk_applications(count: int, progress=None) -> int:
              "version": 2, "answers": {}, "requested_amount": 10_000_000,
              "created_by_id": owner, "created_at": now, "submitted_at": now}
             for p in project_ids])
+        per_call = Counter((call_ids[p % len(call_ids)], received[call_ids[p % len(call_ids)]])
+                           for p in project_ids)
+        counts.add([{"scope_type": calls.SCOPE, "scope_id": call_id, "state": state, "count": n}
+                    for (call_id, state), n in per_call.items()])
         db.session.commit()
         if progress:
             progress(len(numbers))

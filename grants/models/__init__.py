@@ -3,6 +3,7 @@
 from grants.models.accounts import SYSTEM, Actor, ApiToken, RoleGrant, System, User
 from grants.models.applications import Application
 from grants.models.audit import AuditEvent, AuditHead
+from grants.models.counts import StateCount
 from grants.models.enums import FIELDS, Role, Stage
 from grants.models.notifications import Notification
 from grants.models.organizations import Membership, Organization, Project
@@ -28,6 +29,7 @@ __all__ = [
     "Role",
     "RoleGrant",
     "Stage",
+    "StateCount",
     "User",
     "utcnow",
 ]

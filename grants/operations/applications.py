@@ -22,7 +22,7 @@ from grants.models import (
     User,
     utcnow,
 )
-from grants.operations import workflow
+from grants.operations import calls, workflow
 from grants.operations.core import Validator, check_version, transaction
 from grants.operations.errors import Conflict, Forbidden, Invalid
 from grants.operations.workflow import (
@@ -56,6 +56,9 @@ KIND = EntityKind(
                                   application.call.workflow_version),
     hooks=hooks,
     load_with=(Application.call, Application.project),
+    # counted per call once submitted: what the manager's calls and queues show
+    tally=lambda application: (calls.SCOPE, application.call_id)
+    if application.submitted_at is not None else None,
 )
 
 

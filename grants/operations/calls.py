@@ -3,16 +3,19 @@
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from grants import audit, permissions
 from grants.extensions import db
 from grants.inputs import MAX_ID
-from grants.models import SYSTEM, Actor, Application, Call, Programme, Role, Stage, utcnow
+from grants.models import SYSTEM, Actor, Call, Programme, Role, Stage, utcnow
+from grants.operations import counts
 from grants.operations.core import Validator, load, transaction
 from grants.operations.errors import Forbidden
 from grants.operations.workflow import workflows
 from workflow import Definition
+
+SCOPE = "call"  # what the applications' state counts are kept per (grants/operations/counts.py)
 
 # The city's defaults per stage (Resolution 20/2023/NQ-HĐND): cap in VND and months of support.
 STAGE_CAPS = {
@@ -179,13 +182,5 @@ def get_programme(programme_id: Any) -> Programme:
 
 
 def state_counts(call_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Per call, how many submitted applications are in each state (one query)."""
-    counts: dict[int, dict[str, int]] = {cid: {} for cid in call_ids}
-    rows = db.session.execute(
-        select(Application.call_id, Application.state, func.count())
-        .where(Application.call_id.in_(call_ids), Application.submitted_at.is_not(None))
-        .group_by(Application.call_id, Application.state)
-    )
-    for call_id, state, count in rows:
-        counts[call_id][state] = count
-    return counts
+    """Per call, how many submitted applications are in each state (the maintained counts)."""
+    return counts.of(SCOPE, call_ids)

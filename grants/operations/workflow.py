@@ -24,6 +24,7 @@ from grants import audit, labels, permissions
 from grants.extensions import db
 from grants.inputs import MAX_ID
 from grants.models import Actor, Role, utcnow
+from grants.operations import counts
 from grants.operations.core import check_version, to_utc, transaction
 from grants.operations.errors import Conflict, Forbidden, Invalid, NotFound
 from grants.permissions import Roles
@@ -101,6 +102,8 @@ class EntityKind:
     hooks: Hooks
     parent: Callable[[Any], tuple[str, int] | None] = lambda row: None
     load_with: tuple = ()  # many-to-one relationships loaded in the same query
+    # the scope a row is counted in per state (grants/operations/counts.py), or None
+    tally: Callable[[Any], tuple[str, int] | None] = lambda row: None
 
 
 class Seen(NamedTuple):
@@ -197,21 +200,31 @@ def _roles(kind: EntityKind, actor: Actor, only: Iterable[str] | None) -> permis
 
 
 def query(kind: EntityKind, actor: Actor, *, only: Iterable[str] | None = None) -> Select:
-    """The rows of `kind` the actor may see (holding one of the roles `only`, when given),
-    each with one column per role the actor may hold on it. Run it with `seen`."""
-    roles = _roles(kind, actor, only)
-    return (select(kind.model, *permissions.role_columns(roles))
-            .where(permissions.visible(roles))
-            .options(*(joinedload(r, innerjoin=True) for r in kind.load_with)))
+    """The rows of `kind` the actor may see (holding one of the roles `only`, when given), for
+    the caller to filter, order and bound, then to run with `seen`."""
+    return select(kind.model).where(permissions.visible(_roles(kind, actor, only)))
 
 
 def seen(kind: EntityKind, actor: Actor, statement: Select, *,
          only: Iterable[str] | None = None) -> list[Seen]:
-    """Run `query(kind, actor, only=…)` (refined by the caller): the entities, each with the
-    actor's roles on it."""
+    """Run `query(kind, actor, only=…)` (refined by the caller): the entities in its order,
+    each with the actor's roles on it.
+
+    Two statements: the page's ids, then those rows with one column per role. Asked in one,
+    PostgreSQL plans the role columns for every row the WHERE clause could match (a hashed
+    subplan over the whole table), not for the page it returns.
+    """
     roles = _roles(kind, actor, only)
-    rows = db.session.execute(statement, {"actor_id": actor.id})
-    return [Seen(row[0], permissions.held(roles, row[1:])) for row in rows]
+    params = {"actor_id": actor.id}
+    ids = list(db.session.scalars(statement.with_only_columns(kind.model.id), params))
+    if not ids:
+        return []
+    rows = db.session.execute(
+        select(kind.model, *permissions.role_columns(roles))
+        .where(kind.model.id.in_(ids))
+        .options(*(joinedload(r, innerjoin=True) for r in kind.load_with)), params)
+    found = {row[0].id: Seen(row[0], permissions.held(roles, row[1:])) for row in rows}
+    return [found[i] for i in ids if i in found]
 
 
 def load(kind: EntityKind, actor: Actor, entity_id: Any, *, lock: bool = False) -> Seen:
@@ -272,7 +285,7 @@ def act(actor: Actor, kind: EntityKind, entity_id: Any, action_name: str,
     3. the action must be valid from the current state (409) and open to one of the roles (403);
     4. parse the payload the definition declares (422, per field);
     5. run every guard and report all their problems together (422);
-    6. change the state, apply the action's effects, bump the version;
+    6. change the state, apply the action's effects, bump the version, move the state counts;
     7. append the audit event (with the entity's parent), write the action's messages to the
        outbox;
     8. commit: all of it, or nothing.
@@ -280,6 +293,7 @@ def act(actor: Actor, kind: EntityKind, entity_id: Any, action_name: str,
     registry = workflows()
     with transaction():
         entity, roles = load(kind, actor, entity_id, lock=True)
+        counted_in = kind.tally(entity)
         definition = registry.definition(kind, entity)
         if action_name not in definition.action_names:
             raise NotFound(_("No such action."))
@@ -316,6 +330,9 @@ def act(actor: Actor, kind: EntityKind, entity_id: Any, action_name: str,
         for name in action.effects:
             kind.hooks.effects[name](context)
         entity.version += 1
+        now_counted_in = kind.tally(entity)
+        counts.move(counted_in and (counted_in, transition.source),
+                    now_counted_in and (now_counted_in, transition.dest))
         reason = payload.pop("reason", None)
         audit.record(
             actor=actor,

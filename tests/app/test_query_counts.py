@@ -93,14 +93,48 @@ def test_a_list_endpoint_issues_as_many_statements_for_3_as_for_30_applications(
     assert counted(client.get, path) == small, name
 
 
-def test_an_action_issues_six_statements(world):
-    """The row locked with the actor's roles, its UPDATE, the audit head's lock, the event, the
-    head's UPDATE, and one INSERT … SELECT of the mails."""
+def test_an_action_issues_seven_statements(world):
+    """The row locked with the actor's roles, its UPDATE, the state counts' upsert, the audit
+    head's lock, the event, the head's UPDATE, and one INSERT … SELECT of the mails."""
     call, startup, manager, first = world(1)
     db.session.remove()
 
     with statements() as seen:
         applications.act(manager, first, "declare_ineligible", {"version": 2, "reason": "Old"})
 
-    assert [s.split(None, 1)[0].upper() for s in seen] == [
-        "SELECT", "UPDATE", "SELECT", "INSERT", "UPDATE", "INSERT"], seen
+    assert [" ".join(s.split()[:3]).upper() for s in seen] == [
+        "SELECT APPLICATION.ID, APPLICATION.PROJECT_ID,", "UPDATE APPLICATION SET",
+        "INSERT INTO STATE_COUNT", "SELECT AUDIT_HEAD.ID, AUDIT_HEAD.SEQ,",
+        "INSERT INTO AUDIT_EVENT", "UPDATE AUDIT_HEAD SET", "INSERT INTO NOTIFICATION"], seen
+
+
+def test_the_maintained_state_counts_equal_a_count_of_the_rows(
+        world, create_application, create_user):
+    from sqlalchemy import func, select
+
+    from grants import demo
+    from grants.models import Application
+    from grants.operations import calls
+
+    call, startup, manager, first = world(4)
+    ids = [first + n for n in range(4)]
+    applications.act(manager, ids[0], "declare_ineligible", {"version": 2, "reason": "Old"})
+    applications.act(manager, ids[1], "return_for_changes", {
+        "version": 2, "reason": "More", "revision_deadline": "2099-01-01T00:00"})
+    applications.act(startup, ids[1], "resubmit", {"version": 3})
+    applications.act(startup, ids[2], "withdraw", {"version": 2})
+    draft = create_application(startup, call)
+    applications.act(startup, draft.id, "withdraw", {"version": 1})  # never submitted
+    assert calls.state_counts([call.id])[call.id] == {
+        "ineligible": 1, "submitted": 2, "withdrawn": 1}
+    demo.seed()
+    demo.bulk_applications(7)
+
+    counted = db.session.execute(
+        select(Application.call_id, Application.state, func.count())
+        .where(Application.submitted_at.is_not(None))
+        .group_by(Application.call_id, Application.state)).all()
+    expected = {}
+    for call_id, state, n in counted:
+        expected.setdefault(call_id, {})[state] = n
+    assert calls.state_counts(list(expected)) == expected

@@ -1,0 +1,62 @@
+"""Counts of entities per state and scope (the `state_count` table), moved by the action path.
+
+An entity kind says, through `EntityKind.tally`, which scope an entity is counted in (an
+application: its call, once it has been submitted) or None when it is not counted. The path
+asks before and after an action and moves one unit from the old (scope, state) to the new one,
+in one upsert, in the action's transaction: the counts are as exact as the rows they count.
+"""
+
+from collections.abc import Iterable
+from functools import cache
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from grants.extensions import db
+from grants.models import StateCount
+
+Scope = tuple[str, int]
+
+
+def move(before: tuple[Scope, str] | None, after: tuple[Scope, str] | None) -> None:
+    """One unit out of `before` ((scope, state)) and into `after`; either may be None."""
+    if before == after:
+        return
+    rows = [{"scope_type": scope[0], "scope_id": scope[1], "state": state, "count": delta}
+            for place, delta in ((before, -1), (after, 1)) if place
+            for scope, state in (place,)]
+    add(rows)
+
+
+def add(rows: list[dict]) -> None:
+    """Add each row's `count` to its (scope_type, scope_id, state), creating it if new."""
+    if not rows:
+        return
+    db.session.execute(_upsert(db.engine.dialect.name, len(rows)), {
+        f"{key}_{n}": value for n, row in enumerate(rows) for key, value in row.items()})
+
+
+@cache
+def _upsert(dialect_name: str, size: int):
+    """INSERT … ON CONFLICT DO UPDATE of `size` rows, built once (building it costs more Python
+    than running it); its parameters are <column>_<row number>."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(StateCount.__table__).values([  # Core: one statement
+        {key: bindparam(f"{key}_{n}") for key in ("scope_type", "scope_id", "state", "count")}
+        for n in range(size)])
+    return statement.on_conflict_do_update(
+        index_elements=["scope_type", "scope_id", "state"],
+        set_={"count": StateCount.__table__.c.count + statement.excluded.count})
+
+
+def of(scope_type: str, scope_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """Per scope id, the states with at least one entity and how many (one query)."""
+    ids = list(scope_ids)
+    counts: dict[int, dict[str, int]] = {scope_id: {} for scope_id in ids}
+    rows = db.session.execute(
+        select(StateCount.scope_id, StateCount.state, StateCount.count)
+        .where(StateCount.scope_type == scope_type, StateCount.scope_id.in_(ids),
+               StateCount.count > 0))
+    for scope_id, state, count in rows:
+        counts[scope_id][state] = count
+    return counts
