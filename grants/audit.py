@@ -55,6 +55,9 @@ def to_json_value(value: Any) -> Any:
 def canonical(values: tuple) -> bytes:
     """The bytes that are hashed: the HASHED values, then the HASHED_WHEN_SET ones that are not
     None, as compact, key-sorted JSON."""
+    if len(values) not in (len(HASHED), len(HASHED) + len(HASHED_WHEN_SET)):
+        raise ValueError(f"expected the {len(HASHED)} hashed values, then optionally "
+                         f"{', '.join(HASHED_WHEN_SET)}; got {len(values)}")
     record = dict(zip(HASHED, values, strict=False))
     for name, value in zip(HASHED_WHEN_SET, values[len(HASHED):], strict=False):
         if value is not None:

@@ -31,3 +31,9 @@ def text_problem(value: str) -> str | None:
     except UnicodeEncodeError:
         return _("Must not contain control or invalid characters.")
     return None
+
+
+def identifier(value: Any) -> int | None:
+    """An id (1 to MAX_ID) from a whole number or its digits; None for anything else."""
+    number = whole_number(value)
+    return number if number is not None and 1 <= number <= MAX_ID else None

@@ -20,7 +20,8 @@ from pydantic_core import PydanticCustomError
 
 from grants.inputs import MAX_ID, MAX_MONEY, YEARS, whole_number
 
-MAX_CURSOR = 10**18
+MAX_CURSOR_LENGTH = 64  # base64 of {"at": <19 digits>} is 36 characters
+MAX_SEQ = 2**63 - 1  # audit sequence numbers are 64-bit
 NO_NUL = r"^[^\x00]*$"  # lone surrogates are refused by pydantic itself (string_unicode)
 
 
@@ -84,12 +85,16 @@ def _day(value: Any) -> date:
     return day
 
 
-def _decode_cursor(raw: Any) -> int:
-    try:
-        value = json.loads(base64.urlsafe_b64decode(raw.encode() + b"==="))["at"]
-    except (AttributeError, binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
-        value = None
-    if isinstance(value, str) or whole_number(value) is None or not 0 <= value < MAX_CURSOR:
+def _decode_cursor(limit: int, raw: Any) -> int:
+    """The position a cursor points at, from 0 to `limit`. A cursor we made is short: anything
+    longer is refused before it is decoded (a nested JSON cursor would recurse)."""
+    value = None
+    if isinstance(raw, str) and len(raw) <= MAX_CURSOR_LENGTH:
+        try:
+            value = json.loads(base64.urlsafe_b64decode(raw.encode() + b"==="))["at"]
+        except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
+            value = None
+    if isinstance(value, str) or whole_number(value) is None or not 0 <= value <= limit:
         raise PydanticCustomError("cursor", "not a cursor of this list")
     return value
 
@@ -105,6 +110,8 @@ Version = whole(1, MAX_ID, "the version you read; it goes up by one with every c
 Moment = Annotated[datetime, BeforeValidator(_moment), Field(
     description="ISO 8601; without an offset it is read as Asia/Ho_Chi_Minh time")]
 Day = Annotated[date, BeforeValidator(_day)]
-Cursor = Annotated[int, PlainValidator(_decode_cursor), WithJsonSchema(
-    {"type": "string", "description": "opaque: the `next` of the previous page"})]
+_CURSOR_SCHEMA = WithJsonSchema({"type": "string", "maxLength": MAX_CURSOR_LENGTH,
+                                 "description": "opaque: the `next` of the previous page"})
+Cursor = Annotated[int, PlainValidator(partial(_decode_cursor, MAX_ID)), _CURSOR_SCHEMA]
+SeqCursor = Annotated[int, PlainValidator(partial(_decode_cursor, MAX_SEQ)), _CURSOR_SCHEMA]
 Title = text(300)

@@ -155,8 +155,8 @@ def application_action(application_id: int, action: str, body: dict):
 
 
 @api.get("/applications/<int:application_id>/history")
-@endpoint(s.Page[s.Event], query=s.PageQuery, errors=(404,))
-def application_history(application_id: int, query: s.PageQuery):
+@endpoint(s.Page[s.Event], query=s.HistoryQuery, errors=(404,))
+def application_history(application_id: int, query: s.HistoryQuery):
     """The application's audit events, oldest first"""
     events = history.of(g.api_user, applications.KIND, application_id, after_seq=query.cursor,
                         limit=_page_size() + 1)

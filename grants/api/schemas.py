@@ -8,7 +8,7 @@ Amounts are JSON integers (VND); times are ISO 8601 in UTC ("Z") in answers.
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
     AliasPath,
@@ -20,7 +20,19 @@ from pydantic import (
     field_validator,
 )
 
-from grants.api.fields import Cursor, Day, Id, Moment, Money, Title, Version, maybe, text, whole
+from grants.api.fields import (
+    Cursor,
+    Day,
+    Id,
+    Moment,
+    Money,
+    SeqCursor,
+    Title,
+    Version,
+    maybe,
+    text,
+    whole,
+)
 from grants.inputs import MAX_ID, MAX_MONEY
 from grants.models import FIELDS, Role, Stage
 from grants.operations.applications import MAX_ANSWER
@@ -34,11 +46,23 @@ _APPLICATION_WORKFLOWS = [d for d in default_registry().all() if d.entity == "ap
 
 ProjectField = StrEnum("ProjectField", [(name, name) for name in FIELDS])
 ProjectField.__doc__ = "A priority field of the city's programme."
-ApplicationState = StrEnum("ApplicationState", [(name, name) for name in sorted(
-    {s.name for d in _APPLICATION_WORKFLOWS for s in d.states})])
-ApplicationState.__doc__ = "A state of the application workflows (every version)."
-ActionName = Literal[tuple(sorted({a.name for d in _APPLICATION_WORKFLOWS for a in d.actions}))]
-WorkflowName = Literal[tuple(sorted({d.name for d in default_registry().all()}))]
+
+
+# States, actions and workflow names come from the definitions the app was started with, which
+# a deployment may extend (a v2 renaming a state): the schema checks their form and names the
+# shipped ones, so an answer never fails validation because the registry grew.
+def _workflow_name(what: str, names: set[str]) -> Any:
+    return Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64, description=(
+        f"{what}; the shipped workflows have: {', '.join(sorted(names))} (GET /workflows)"))]
+
+
+ApplicationState = _workflow_name(
+    "a state of the application's workflow",
+    {s.name for d in _APPLICATION_WORKFLOWS for s in d.states})
+ActionName = _workflow_name(
+    "an action of the application's workflow",
+    {a.name for d in _APPLICATION_WORKFLOWS for a in d.actions})
+WorkflowName = _workflow_name("a workflow", {d.name for d in default_registry().all()})
 
 
 class Schema(BaseModel):
@@ -206,6 +230,10 @@ class PageQuery(Schema):
     cursor: Cursor | None = None
 
 
+class HistoryQuery(Schema):
+    cursor: SeqCursor | None = None
+
+
 # --- organizations ----------------------------------------------------------------------
 
 
@@ -307,19 +335,29 @@ class ApplicationQuery(Schema):
 Reason = text(MAX_TEXT_LENGTH, required=False)
 
 
+def _taken_by(field: str, what: str) -> str:
+    """The description of a payload field: what it is, and the shipped actions that take it
+    (from the definitions, so the document follows them)."""
+    actions = sorted({action.name for definition in _APPLICATION_WORKFLOWS
+                      for action in definition.actions
+                      if any(f.name == field for f in action.payload)})
+    return f"{what}; taken by: {', '.join(actions)}"
+
+
 class ActionRequest(Schema):
-    """`version`, and the payload the action's workflow definition asks for (GET /workflows)."""
+    """`version`, and the payload the action's workflow definition asks for (GET /workflows).
+    Fields an action does not declare are ignored."""
 
     model_config = ConfigDict(extra="allow")
     version: Version
-    reason: Reason | None = Field(None, description="return_for_changes, declare_ineligible, "
-                                  "reject, terminate, fail_evaluation")
-    revision_deadline: maybe(Moment) = Field(None, description="return_for_changes: "
-                                             "in the future")
-    amount: maybe(whole(0, MAX_MONEY)) = Field(None, description="approve: VND to award")
-    report: Reason | None = Field(None, description="the final report: submit_final_report")
-    target_call_id: maybe(whole(1, MAX_ID)) = Field(None, description="promote: a call of "
-                                                    "the next stage")
+    reason: Reason | None = Field(None, description=_taken_by("reason", "why"))
+    revision_deadline: maybe(Moment) = Field(None, description=_taken_by(
+        "revision_deadline", "until when the startup may revise (in the future)"))
+    amount: maybe(whole(0, MAX_MONEY)) = Field(None, description=_taken_by(
+        "amount", "VND to award"))
+    report: Reason | None = Field(None, description=_taken_by("report", "the report"))
+    target_call_id: maybe(whole(1, MAX_ID)) = Field(None, description=_taken_by(
+        "target_call_id", "a call of the next stage"))
 
 
 class ActionResult(Schema):

@@ -140,6 +140,16 @@ def revision_deadline_in_future(ctx: Context) -> list[str]:
 
 
 @hooks.guard
+def revision_deadline_later(ctx: Context) -> list[str]:
+    """An extension gives more time, never less."""
+    current, new = ctx.entity.revision_deadline, ctx.payload.get("revision_deadline")
+    if current is not None and new is not None and new <= current:
+        return [_("The new deadline must be later than the current one, %(when)s.",
+                  when=format_datetime(current))]
+    return []
+
+
+@hooks.guard
 def award_within_budget(ctx: Context) -> list[str]:
     call_id = ctx.entity.call_id
     # Lock the call: two approvals in one call take turns, so the budget is never exceeded.
@@ -170,6 +180,12 @@ def set_submitted(ctx: Context) -> None:
 @hooks.effect
 def set_revision_deadline(ctx: Context) -> None:
     ctx.entity.revision_deadline = ctx.payload["revision_deadline"]
+
+
+@hooks.effect
+def clear_revision_deadline(ctx: Context) -> None:
+    """Leaving the revision for good (withdrawn, closed): no deadline is pending any more."""
+    ctx.entity.revision_deadline = None
 
 
 @hooks.effect
@@ -205,6 +221,12 @@ def submission_receipt(ctx: Context) -> None:
 @hooks.message
 def revision_request(ctx: Context) -> None:
     _mail_members(ctx, "revision_request", reason=ctx.payload["reason"],
+                  revision_deadline=audit.to_json_value(ctx.entity.revision_deadline))
+
+
+@hooks.message
+def deadline_extension(ctx: Context) -> None:
+    _mail_members(ctx, "deadline_extension", reason=ctx.payload["reason"],
                   revision_deadline=audit.to_json_value(ctx.entity.revision_deadline))
 
 
@@ -313,10 +335,10 @@ def update_application(actor: Actor, application_id: Any, data: Any) -> Applicat
         if Role.APPLICANT.value not in roles:
             raise Forbidden(_("Only the applicant can edit this application."))
         check_version(application, data.get("version"))
-        if _deadline_passed(application):
-            raise Conflict(_("The revision deadline passed on %(when)s.",
-                             when=format_datetime(application.revision_deadline)))
         if not can_edit(Seen(application, roles)):
+            if _deadline_passed(application):
+                raise Conflict(_("The revision deadline passed on %(when)s.",
+                                 when=format_datetime(application.revision_deadline)))
             raise Conflict(_("The application can no longer be edited (it is %(state)s).",
                              state=labels.state(application.state)))
         changes: dict[str, Any] = {}
@@ -371,6 +393,9 @@ def list_applications(actor: Actor, *, call_id: int | None = None, state: str | 
                       limit: int = 50) -> list[Seen]:
     """What the actor may see (as one of `as_roles`, when given), newest first,
     keyset-paginated by id, each with the actor's roles on it."""
+    if state is not None and state not in _states():
+        raise Invalid(_("Some fields are not valid."),
+                      {"state": _("Not a state of the application workflows.")})
     statement = query(KIND, actor, only=as_roles).order_by(Application.id.desc()).limit(limit)
     if call_id is not None:
         statement = statement.where(Application.call_id == call_id)
@@ -379,6 +404,12 @@ def list_applications(actor: Actor, *, call_id: int | None = None, state: str | 
     if before_id is not None:
         statement = statement.where(Application.id < before_id)
     return seen(KIND, actor, statement, only=as_roles)
+
+
+def _states() -> frozenset[str]:
+    """Every state of the application workflows the app runs (all versions)."""
+    return frozenset(state.name for definition in workflows().registry.all()
+                     if definition.entity == KIND.name for state in definition.states)
 
 
 def get_application(actor: Actor, application_id: Any) -> Seen:

@@ -73,7 +73,7 @@ def check_version(row: Any, version: Any) -> None:
         raise Invalid(_("Some fields are not valid."),
                       {"version": _("The version you read is required (a whole number).")})
     if number != row.version:
-        raise Conflict(_("This application was changed by someone else in the meantime "
+        raise Conflict(_("This was changed by someone else in the meantime "
                          "(version %(current)d, you had %(yours)d). Reload and try again.",
                          current=row.version, yours=number))
 

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from grants import audit, labels, permissions
@@ -101,6 +101,7 @@ class EntityKind:
     workflow: Callable[[Any], tuple[str, int]]  # name and version of the definition of a row
     hooks: Hooks
     parent: Callable[[Any], tuple[str, int] | None] = lambda row: None
+    parent_kind: str | None = None  # the kind `parent` names: its history shows our events
     load_with: tuple = ()  # many-to-one relationships loaded in the same query
     # the scope a row is counted in per state (grants/operations/counts.py), or None
     tally: Callable[[Any], tuple[str, int] | None] = lambda row: None
@@ -162,12 +163,13 @@ def workflows() -> Workflows:
 
 
 class _GrantsOnly:
-    """The actor as an access rule may see it while its SQL is built for reuse: its grants, but
-    not its id, which a rule must take from `permissions.ACTOR` at execution."""
+    """The actor as an access rule may see it while its SQL is built for reuse: its grants
+    (`permissions.programmes_where`), but not its id, which a rule must take from
+    `permissions.ACTOR` at execution, nor `has_role`, whose answer for SYSTEM is not in the
+    shape of its grants."""
 
     def __init__(self, actor: Actor):
         self.grants = actor.grants
-        self.has_role = actor.has_role
 
     @property
     def id(self):
@@ -197,6 +199,12 @@ def _roles(kind: EntityKind, actor: Actor, only: Iterable[str] | None) -> permis
         return roles if only is None else {name: roles[name] for name in roles if name in only}
 
     return _built(("roles", kind.name, permissions.grant_shape(actor), only), build)
+
+
+def visible_to(kind: EntityKind, actor: Actor) -> ColumnElement[bool]:
+    """The access rule as a WHERE clause: the rows the actor holds a role on (run the statement
+    with {"actor_id": actor.id})."""
+    return permissions.visible(_roles(kind, actor, None))
 
 
 def query(kind: EntityKind, actor: Actor, *, only: Iterable[str] | None = None) -> Select:

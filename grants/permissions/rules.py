@@ -14,9 +14,9 @@ ACTOR = bindparam("actor_id", type_=Integer)
 
 
 def grant_shape(user: User) -> tuple:
-    """What a rule's SQL depends on besides the actor's id: the user's grants."""
-    return tuple(sorted((g.role, -1 if g.programme_id is None else g.programme_id)
-                        for g in user.grants))
+    """What a rule's SQL depends on besides the actor's id: the kind of actor and its grants."""
+    return (type(user).__name__, *sorted(
+        (g.role, -1 if g.programme_id is None else g.programme_id) for g in user.grants))
 
 STAFF_ROLES = (Role.MANAGER.value, Role.AUDITOR.value, Role.ADMIN.value)
 

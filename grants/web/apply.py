@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from grants import labels, permissions
-from grants.inputs import whole_number
+from grants.inputs import identifier, whole_number
 from grants.models import Role
 from grants.operations import Conflict, Invalid, applications, calls, organizations
 from grants.web import safe_next
@@ -24,7 +24,7 @@ PAGE = 50  # rows a list shows at once
 def dashboard():
     rows = [item.entity for item in applications.list_applications(
         current_user, as_roles=frozenset({Role.APPLICANT.value}),
-        before_id=whole_number(request.args.get("before")), limit=PAGE + 1)]
+        before_id=identifier(request.args.get("before")), limit=PAGE + 1)]
     startups = organizations.my_organizations(current_user, limit=PAGE + 1)
     return render_template(
         "apply/dashboard.html",

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from grants import permissions
-from grants.inputs import whole_number
+from grants.inputs import identifier
 from grants.operations import applications, calls
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -33,7 +33,7 @@ def queue(call_id: int):
     if not permissions.can_view_queue(current_user, call):
         abort(404)
     state = request.args.get("state") or None
-    before = whole_number(request.args.get("before"))
+    before = identifier(request.args.get("before"))
     rows = [item.entity for item in applications.list_applications(
         current_user, call_id=call.id, state=state, as_roles=frozenset(permissions.STAFF_ROLES),
         before_id=before, limit=PAGE + 1)]

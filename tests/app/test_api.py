@@ -426,3 +426,17 @@ def test_calls_and_programmes_are_paginated(app, api, create_user, create_call):
             assert ids == sorted(expected, reverse=True)
     finally:
         app.config["API_PAGE_SIZE"] = 50
+
+
+def test_the_action_body_documents_every_payload_field_the_definitions_declare(client):
+    from workflow import default_registry
+
+    body = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"][
+        "ActionRequest"]["properties"]
+    for definition in default_registry().all():
+        if definition.entity != "application":
+            continue
+        for action in definition.actions:
+            for field in action.payload:
+                assert field.name in body, (action.name, field.name)
+                assert action.name in body[field.name]["description"], (action.name, field.name)

@@ -1,6 +1,8 @@
 """The API's boundary: bodies bounded before parsing, checked by the declared schemas with
 translated per-field errors, and every answer held to the generated OpenAPI document."""
 
+import base64
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -146,7 +148,9 @@ def test_query_parameters_are_checked_by_their_schema(startup):
                                     headers={"Accept-Language": "en"}), 422)
     assert set(problem["errors"]) == {"stage", "open", "cursor"}
     problem = problem_of(client.get("/applications?call_id=0&state=lost"), 422)
-    assert set(problem["errors"]) == {"call_id", "state"}
+    assert set(problem["errors"]) == {"call_id"}  # the shape first, then the workflows' states
+    problem = problem_of(client.get("/applications?state=lost"), 422)
+    assert set(problem["errors"]) == {"state"}
     assert client.get("/calls?stage=&open=&cursor=").status_code == 200  # blank: absent
 
 
@@ -188,3 +192,53 @@ def test_an_answer_unlike_its_schema_fails_the_contract(contract):
         contract.check(answer)
     answer.data = b'{"id": 1, "email": "a@b.c", "name": "A", "roles": []}'
     contract.check(answer)
+
+
+@pytest.mark.parametrize("cursor", [
+    base64.urlsafe_b64encode(b"[" * 1000).decode(),  # nested: json.loads would recurse
+    base64.urlsafe_b64encode(json.dumps({"at": 2**31}).encode()).decode(),  # not an id
+    "x" * 65,
+])
+def test_a_crafted_cursor_is_a_clear_422(startup, cursor):
+    client, _ = startup
+    for path in ("/applications", "/calls", "/programmes"):
+        response = client.get(path, query_string={"cursor": cursor})
+        assert response.status_code == 422, (path, response.status_code)
+        assert "cursor" in response.get_json()["errors"]
+
+
+def test_history_cursors_reach_past_the_largest_id(startup, create_call):
+    client, organization = startup
+    created = client.post("/applications", json=draft(create_call(), organization)).get_json()
+    cursor = base64.urlsafe_b64encode(json.dumps({"at": 2**40}).encode()).decode()
+    response = client.get(f"/applications/{created['id']}/history",
+                          query_string={"cursor": cursor})
+    assert response.status_code == 200 and response.get_json()["items"] == []
+
+
+def test_an_app_started_with_other_definitions_answers_their_states(
+        app, api, create_user, create_call, create_application):
+    import copy
+
+    from grants.operations import applications
+    from grants.operations.workflow import Workflows
+    from workflow import Registry, default_registry, parse_definition
+    from workflow.registry import DEFINITIONS_DIR
+
+    data = json.loads((DEFINITIONS_DIR / "pre_incubation.v1.json").read_text())
+    renamed = json.loads(json.dumps(copy.deepcopy(data)).replace('"submitted"', '"handed_in"'))
+    renamed["version"] = 2
+    shipped = app.extensions["grants.workflows"]
+    app.extensions["grants.workflows"] = Workflows(
+        Registry([*default_registry().all(), parse_definition(renamed)]),
+        [applications.KIND], unbuilt={"tranche"})
+    try:
+        startup = create_user("applicant")
+        application = create_application(startup, create_call())  # pins v2, the latest
+        applications.act(startup, application.id, "submit", {"version": 1})
+        answer = api(startup).get(f"/applications/{application.id}")
+        listed = api(startup).get("/applications?state=handed_in")
+    finally:
+        app.extensions["grants.workflows"] = shipped
+    assert answer.status_code == 200 and answer.get_json()["state"] == "handed_in"
+    assert [item["id"] for item in listed.get_json()["items"]] == [application.id]

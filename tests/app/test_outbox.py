@@ -46,6 +46,10 @@ EXPECTED = {
         "en": ("Changes requested on your application: ",
                "Please make the changes and submit the application again before"),
     },
+    "deadline_extension": {
+        "vi": ("Gia hạn bổ sung hồ sơ: ", "Hạn mới là"),
+        "en": ("More time to revise your application: ", "The new deadline is"),
+    },
     "ineligibility_notice": {
         "vi": ("Hồ sơ không hợp lệ: ", "Sau khi kiểm tra tính hợp lệ"),
         "en": ("Application declared ineligible: ", "was declared ineligible"),
@@ -64,6 +68,7 @@ def context_for(message: str, application) -> dict:
     return base | {
         "submission_receipt": {"call_title": "Tiền ươm tạo 2026", "submitted_at": SUBMITTED},
         "revision_request": {"reason": REASON, "revision_deadline": DEADLINE},
+        "deadline_extension": {"reason": REASON, "revision_deadline": DEADLINE},
         "ineligibility_notice": {"reason": REASON},
         "withdrawal_notice": {},
     }[message]

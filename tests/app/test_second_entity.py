@@ -81,16 +81,21 @@ def roles_on_claims(user) -> dict:
 CLAIM = EntityKind(
     name="claim", model=Claim, roles=roles_on_claims, workflow=lambda claim: ("claim", 1),
     hooks=hooks, parent=lambda claim: (applications.KIND.name, claim.application_id),
+    parent_kind=applications.KIND.name,
 )
+
+
+def install(app, claim_kind: EntityKind = CLAIM) -> None:
+    registry = Registry([*default_registry().all(), CLAIM_WORKFLOW])
+    app.extensions["grants.workflows"] = Workflows(
+        registry, [applications.KIND, claim_kind], unbuilt={"tranche"})
 
 
 @pytest.fixture
 def claims(app):
     """The app runs the shipped workflows plus the claim's, until the test ends."""
     shipped = app.extensions["grants.workflows"]
-    registry = Registry([*default_registry().all(), CLAIM_WORKFLOW])
-    app.extensions["grants.workflows"] = Workflows(
-        registry, [applications.KIND, CLAIM], unbuilt={"tranche"})
+    install(app)
     SuiteOnlyBase.metadata.create_all(db.engine)
     yield
     db.session.rollback()
@@ -159,3 +164,18 @@ def test_the_claims_access_rule_decides_who_sees_and_who_acts(claim, create_user
     assert path.allowed_actions(approver, CLAIM, path.load(CLAIM, approver, row.id)) == [
         "approve"]
     assert path.allowed_actions(startup, CLAIM, path.load(CLAIM, startup, row.id)) == []
+
+
+def test_a_parents_history_shows_a_childs_events_only_to_those_who_may_see_the_child(
+        app, claim):
+    row, application, startup, approver, _ = claim
+    path.act(approver, CLAIM, row.id, "approve", {"version": 1})
+    staff_only = EntityKind(**{**CLAIM.__dict__, "roles": lambda user: {
+        name: rule for name, rule in roles_on_claims(user).items() if name != "applicant"}})
+    install(app, staff_only)
+
+    seen_by_startup = history.of(startup, applications.KIND, application.id)
+    seen_by_manager = history.of(approver, applications.KIND, application.id)
+
+    assert "claim" not in {e.entity_type for e in seen_by_startup}
+    assert ("claim", "approve") in {(e.entity_type, e.action) for e in seen_by_manager}

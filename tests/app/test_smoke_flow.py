@@ -90,3 +90,10 @@ def test_the_startups_dashboard_shows_a_bounded_page_and_links_to_older_ones(
     second = client.get(older.replace("&amp;", "&")).text
     assert "Project 00" in second and "Project 50" not in second
     assert len(ids) == 51
+
+
+def test_a_page_cursor_beyond_any_id_is_ignored_not_a_server_error(
+        client, login, create_user, create_call, manager_of):
+    call = create_call()
+    login(manager_of(call))
+    assert client.get(f"/manage/calls/{call.id}?before=99999999999").status_code == 200

@@ -388,3 +388,18 @@ def test_an_access_rule_that_names_the_actor_by_id_is_refused(create_user):
         hooks=KIND.hooks)
     with pytest.raises(AttributeError, match="permissions.ACTOR"):
         workflow.query(careless_kind, create_user("applicant"))
+
+
+def test_an_extension_never_shortens_the_deadline(setup):
+    startup, application, manager = returned_for_changes(setup)  # deadline in an hour
+    with pytest.raises(Invalid) as refused:
+        applications.act(manager, application.id, "extend_revision_deadline", {
+            "version": 3, "reason": "x",
+            "revision_deadline": (utcnow() + timedelta(minutes=2)).isoformat()})
+    assert "later than the current one" in refused.value.detail
+
+
+def test_leaving_the_revision_clears_its_deadline(setup):
+    startup, application, manager = returned_for_changes(setup)
+    result = applications.act(startup, application.id, "withdraw", {"version": 3})
+    assert (result.state, result.revision_deadline) == ("withdrawn", None)
