@@ -24,6 +24,8 @@ class Application(db.Model):
     __tablename__ = "application"
     __table_args__ = (
         UniqueConstraint("project_id", "call_id"),
+        # one draft per new-application form, however often it is posted
+        UniqueConstraint("created_by_id", "form_token"),
         CheckConstraint("requested_amount >= 0", name="requested_not_negative"),
         CheckConstraint("awarded_amount >= 0", name="awarded_not_negative"),
         Index("ix_application_call_id_state", "call_id", "state"),
@@ -45,6 +47,7 @@ class Application(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revision_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    form_token: Mapped[str | None] = mapped_column(String(32))
 
     project: Mapped[Project] = relationship()
     call: Mapped[Call] = relationship()

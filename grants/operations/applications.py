@@ -283,8 +283,9 @@ def _project_fields(v: Validator, project: Any, *, partial: bool) -> dict[str, A
     return fields
 
 
-def create_application(actor: Actor, data: Any) -> Application:
-    """A draft application of a new project of one of the actor's organizations."""
+def create_application(actor: Actor, data: Any, *, form_token: str | None = None) -> Application:
+    """A draft application of a new project of one of the actor's organizations. A page's
+    `form_token` is kept with it, unique per author, so one form never makes two drafts."""
     v = Validator(data)
     call_id = v.integer("call_id", minimum=1, maximum=MAX_ID)
     requested = v.integer("requested_amount", required=False, default=0)
@@ -313,7 +314,7 @@ def create_application(actor: Actor, data: Any) -> Application:
         initial = workflows().definition(KIND, Application(call=call)).initial
         application = Application(
             project=project, call=call, state=initial, version=1, answers=answers,
-            requested_amount=requested, created_by_id=actor.id,
+            requested_amount=requested, created_by_id=actor.id, form_token=form_token,
         )
         db.session.add(application)
         db.session.flush()
@@ -404,6 +405,14 @@ def list_applications(actor: Actor, *, call_id: int | None = None, state: str | 
     if before_id is not None:
         statement = statement.where(Application.id < before_id)
     return seen(KIND, actor, statement, only=as_roles)
+
+
+def made_with(actor: Actor, form_token: str | None) -> int | None:
+    """The id of the draft the actor made with this form, if any."""
+    if not form_token:
+        return None
+    return db.session.scalar(select(Application.id).where(
+        Application.created_by_id == actor.id, Application.form_token == form_token))
 
 
 def _states() -> frozenset[str]:

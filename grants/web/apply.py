@@ -3,7 +3,7 @@
 import re
 import secrets
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -95,22 +95,10 @@ def _application_data(form, questions) -> dict:
     }
 
 
-# Each new-application form carries a one-time token, and the session remembers which draft
-# each token made; posting the same form again (the back button, a second click) opens that
-# draft instead of making another. The session is the signed cookie, so every worker sees it;
-# it keeps the last few tokens only, to stay small.
+# Each new-application form carries a one-time token, stored with the draft it made: posting
+# the same form again (the back button, a double click) opens that draft instead of making
+# another, even when two posts arrive at once (the token is unique per author).
 FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
-REMEMBERED_FORMS = 20
-
-
-def _draft_made_with(token: str | None) -> int | None:
-    return next((i for t, i in session.get("drafts", []) if t == token), None)
-
-
-def _remember_draft(token: str | None, application_id: int) -> None:
-    if token and FORM_TOKEN.fullmatch(token):
-        drafts = [*session.get("drafts", []), [token, application_id]]
-        session["drafts"] = drafts[-REMEMBERED_FORMS:]
 
 
 @bp.route("/calls/<int:call_id>/apply", methods=["GET", "POST"])
@@ -125,18 +113,24 @@ def new_application(call_id: int):
     form.organization_id.choices = [(str(o.id), o.name) for o in mine]
     status = 200
     if form.validate_on_submit():
-        token = form.form_token.data
-        if (made := _draft_made_with(token)) is not None:
+        token = form.form_token.data if FORM_TOKEN.fullmatch(form.form_token.data or "") \
+            else None
+        made = applications.made_with(current_user, token)
+        if made is not None:
             flash(_("This form was already saved: here is the draft it made."), "info")
             return redirect(url_for("applications.detail", application_id=made))
         data = _application_data(form, call.questions) | {"call_id": call.id}
         try:
-            application = applications.create_application(current_user, data)
+            application = applications.create_application(current_user, data, form_token=token)
         except Invalid as error:
             _show_errors(form, error, "project.")
             status = 422
+        except Conflict:  # the same form, saved a moment ago by a second click
+            if (made := applications.made_with(current_user, token)) is None:
+                raise
+            flash(_("This form was already saved: here is the draft it made."), "info")
+            return redirect(url_for("applications.detail", application_id=made))
         else:
-            _remember_draft(token, application.id)
             flash(_("Your draft is saved. Submit it when it is complete."), "success")
             return redirect(url_for("applications.detail", application_id=application.id))
     if not FORM_TOKEN.fullmatch(form.form_token.data or ""):

@@ -2,11 +2,11 @@
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from grants.extensions import db
 from grants.models import Application
-from grants.web.apply import REMEMBERED_FORMS
 
 
 def drafts() -> int:
@@ -70,17 +70,36 @@ def test_a_refused_form_keeps_its_token_and_still_makes_one_draft(
     assert drafts() == 1
 
 
-def test_the_session_remembers_only_the_last_forms(client, login, create_user, create_call,
-                                                   create_organization):
+def test_a_second_click_from_another_session_still_opens_the_first_draft(
+        app, client, login, create_user, create_call, create_organization):
     startup = create_user("applicant")
     organization = create_organization(startup)
     call = create_call()
     login(startup)
-    for n in range(REMEMBERED_FORMS + 3):
-        token = f"{n:022d}"
-        client.post(f"/calls/{call.id}/apply", data=fill(organization, token))
-    with client.session_transaction() as session:
-        remembered = session["drafts"]
-    assert len(remembered) == REMEMBERED_FORMS
-    assert remembered[-1][0] == f"{REMEMBERED_FORMS + 2:022d}"
-    assert drafts() == REMEMBERED_FORMS + 3
+    token = form_token(client.get(f"/calls/{call.id}/apply").text)
+    other = app.test_client()  # its own cookie: as when two posts leave before either returns
+    other.post("/login", data={"email": startup.email, "password": "correct horse battery"})
+
+    first = client.post(f"/calls/{call.id}/apply", data=fill(organization, token))
+    second = other.post(f"/calls/{call.id}/apply", data=fill(organization, token))
+
+    assert second.status_code == 302 and second.headers["Location"] == first.headers["Location"]
+    assert drafts() == 1
+
+
+def test_two_drafts_racing_with_one_form_token_cannot_both_be_saved(
+        create_user, create_call, create_organization):
+    from grants.operations import Conflict, applications
+
+    startup = create_user("applicant")
+    organization = create_organization(startup)
+    data = {"call_id": create_call().id, "project": {
+        "title": "T", "field": "fintech", "organization_id": organization.id}}
+    made = applications.create_application(startup, data, form_token="a" * 22)
+
+    with pytest.raises(Conflict):
+        applications.create_application(startup, data | {"project": {
+            **data["project"], "title": "U"}}, form_token="a" * 22)
+
+    assert applications.made_with(startup, "a" * 22) == made.id
+    assert drafts() == 1
