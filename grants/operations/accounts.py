@@ -13,7 +13,7 @@ from grants import audit
 from grants.extensions import db
 from grants.inputs import text_problem
 from grants.models import SYSTEM, Actor, ApiToken, Programme, Role, RoleGrant, User, utcnow
-from grants.operations.core import Validator, load, transaction
+from grants.operations.core import Validator, by_id, transaction
 from grants.operations.errors import Invalid, NotFound
 
 MIN_PASSWORD = 10
@@ -126,7 +126,7 @@ def create_token(user: User, name: str = "token") -> str:
 
 def revoke_token(user: User, token_id: Any) -> None:
     with transaction():
-        row = load(ApiToken, token_id)
+        row = by_id(ApiToken, token_id)
         if row.user_id != user.id:
             raise NotFound(_("Not found."))
         if row.revoked_at is None:

@@ -10,7 +10,7 @@ from grants.extensions import db
 from grants.inputs import MAX_ID
 from grants.models import SYSTEM, Actor, Call, Programme, Role, Stage, utcnow
 from grants.operations import counts
-from grants.operations.core import Validator, load, transaction
+from grants.operations.core import Validator, by_id, transaction
 from grants.operations.errors import Forbidden
 from grants.operations.workflow import workflows
 from workflow import Definition
@@ -165,7 +165,7 @@ def definition(call: Call) -> Definition:
 
 
 def get_call(call_id: Any) -> Call:
-    return load(Call, call_id)
+    return by_id(Call, call_id)
 
 
 def list_programmes(*, before_id: int | None = None, limit: int | None = None
@@ -178,7 +178,7 @@ def list_programmes(*, before_id: int | None = None, limit: int | None = None
 
 
 def get_programme(programme_id: Any) -> Programme:
-    return load(Programme, programme_id)
+    return by_id(Programme, programme_id)
 
 
 def state_counts(call_ids: list[int]) -> dict[int, dict[str, int]]:

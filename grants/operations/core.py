@@ -10,7 +10,6 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import joinedload
 
 from grants.config import TIMEZONE
 from grants.extensions import db
@@ -49,17 +48,13 @@ def transaction() -> Iterator[None]:
         raise
 
 
-def load(model: type[T], entity_id: Any, *, lock: bool = False, with_: tuple = ()) -> T:
-    """The row by primary key, or NotFound. `lock` locks it (only it) for update; `with_` names
-    many-to-one relationships to load in the same query."""
+def by_id(model: type[T], entity_id: Any) -> T:
+    """A row that is not run by a workflow (a call, a token), by primary key, or NotFound.
+    Workflow entities are loaded by `workflow.load`, with the caller's roles on them."""
     if not isinstance(entity_id, int) or isinstance(entity_id, bool) \
             or not 1 <= entity_id <= MAX_ID:
         raise NotFound(_("Not found."))
     query = select(model).where(model.id == entity_id)
-    if with_:
-        query = query.options(*(joinedload(r, innerjoin=True) for r in with_))
-    if lock:
-        query = query.with_for_update(of=model).execution_options(populate_existing=True)
     row = db.session.scalars(query).one_or_none()
     if row is None:
         raise NotFound(_("Not found."))

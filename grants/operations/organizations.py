@@ -9,7 +9,7 @@ from sqlalchemy import select
 from grants import audit, labels, permissions
 from grants.extensions import db
 from grants.models import FIELDS, Membership, Organization, User, utcnow
-from grants.operations.core import Validator, load, transaction
+from grants.operations.core import Validator, by_id, transaction
 from grants.operations.errors import Forbidden, NotFound
 
 MAX_AGE_YEARS = 5
@@ -70,7 +70,7 @@ def create_organization(actor: User, data: Any) -> Organization:
 
 
 def get_organization(actor: User, organization_id: Any) -> Organization:
-    organization = load(Organization, organization_id)
+    organization = by_id(Organization, organization_id)
     if not permissions.can_view_organization(actor, organization.id):
         raise NotFound(_("Not found."))
     return organization
