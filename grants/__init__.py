@@ -13,6 +13,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from grants import config as configuration
+from grants.audit import canonical_json
 from grants.extensions import babel, configure_sqlite, csrf, db, login_manager, migrate
 from grants.paths import MIGRATIONS, TEMPLATES, TRANSLATIONS
 from workflow import Registry, default_registry
@@ -32,6 +33,10 @@ def create_app(config: dict[str, Any] | None = None, *, workflows: Registry | No
     app.config.from_mapping(configuration.from_environment(app.instance_path))
     app.config.from_mapping(config or {})
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
+    # JSON columns are stored in the audit chain's canonical form (compact, keys sorted), so
+    # verifying the chain need not decode payloads (docs/audit.md)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "json_serializer": canonical_json}
     _secret_key(app)
 
     db.init_app(app)

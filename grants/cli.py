@@ -1,14 +1,18 @@
 """The command line: `flask --app grants <command>`."""
 
 import signal
+import sys
 import threading
 
 import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
+from sqlalchemy import select
 from werkzeug.serving import run_simple
 
 from grants import audit, demo, outbox
+from grants.extensions import db
+from grants.models import AuditHead
 from grants.operations import OperationError, accounts
 
 
@@ -90,12 +94,17 @@ def demo_group() -> None:
 @demo_group.command("seed")
 @click.option("--applications", "count", type=click.IntRange(min=0), default=0,
               show_default=True, help="How many bulk applications to add.")
-def demo_seed(count: int) -> None:
-    """The demo programme and calls when missing, then COUNT bulk applications."""
+@click.option("--audit-events", "events", type=click.IntRange(min=0), default=0,
+              show_default=True, help="How many events to append to the audit chain.")
+def demo_seed(count: int, events: int) -> None:
+    """The demo programme and calls when missing, then bulk applications and audit events."""
     click.echo("Demo data created." if demo.seed() else "Demo data already present.")
     if count:
         with click.progressbar(length=count, label="Applications") as bar:
             demo.bulk_applications(count, bar.update)
+    if events:
+        with click.progressbar(length=events, label="Audit events") as bar:
+            demo.bulk_audit_events(events, bar.update)
 
 
 @click.group("audit")
@@ -106,7 +115,9 @@ def audit_group() -> None:
 @audit_group.command("verify")
 def audit_verify() -> None:
     """Check the whole hash chain; exit 1 and name the first bad event if it is broken."""
-    result = audit.verify()
+    total = db.session.scalar(select(AuditHead.seq)) or 0
+    with click.progressbar(length=total, label="Events", file=sys.stderr) as bar:
+        result = audit.verify(progress=bar.update)
     if result.ok:
         click.echo(f"OK: {result.checked} events, chain intact.")
         return

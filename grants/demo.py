@@ -1,5 +1,7 @@
-"""The demo programme, its calls and one account per role; bulk applications for benchmarks."""
+"""The demo programme, its calls and one account per role; bulk applications and audit events for
+benchmarks."""
 
+import hashlib
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
@@ -140,4 +142,48 @@ def bulk_applications(count: int, progress=None) -> int:
         db.session.commit()
         if progress:
             progress(len(numbers))
+    return count
+
+
+def bulk_audit_events(count: int, progress=None) -> int:
+    """Append `count` events to the audit chain, hashed as `audit.record` hashes them, in
+    batches without the action path: a long valid chain for benchmarks (each event a manager's
+    screening action with a reason, on one of the bulk applications)."""
+    from grants import audit
+    from grants.models import SYSTEM, AuditEvent, AuditHead
+
+    names = audit.HASHED + audit.HASHED_WHEN_SET
+    table = AuditEvent.__table__
+    # a manager's action from the screening queue that takes a reason, as the workflow says
+    definition = workflows().registry.latest(Stage.PRE_INCUBATION.value)
+    received = definition.tagged("received")
+    action = next(a for a in definition.actions if received & set(a.sources)
+                  and any(f.name == "reason" for f in a.payload))
+    source = sorted(received & set(action.sources))[0]
+    batch = 5000
+    done = 0
+    while done < count:
+        with transaction():
+            head = db.session.execute(
+                select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+            seq, prev = head.seq, head.hash
+            now = datetime.now(UTC).replace(microsecond=0)
+            rows = []
+            for n in range(min(batch, count - done)):
+                seq += 1
+                row = {"seq": seq, "occurred_at": now, "actor_id": SYSTEM.id,
+                       "actor_role": "system", "entity_type": "application",
+                       "entity_id": 1 + seq % 100_000, "action": action.name,
+                       "from_state": source, "to_state": action.dest,
+                       "payload": {"note": "bulk data for benchmarks"},
+                       "reason": f"Bổ sung hồ sơ lần {n}", "request_id": None,
+                       "prev_hash": prev, "parent_type": None, "parent_id": None}
+                prev = row["hash"] = hashlib.sha256(
+                    audit.canonical(tuple(row[name] for name in names))).hexdigest()
+                rows.append(row)
+            db.session.execute(table.insert(), rows)
+            head.seq, head.hash = seq, prev
+        done += len(rows)
+        if progress:
+            progress(len(rows))
     return count

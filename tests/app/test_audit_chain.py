@@ -102,3 +102,41 @@ def test_vietnamese_payload_hashes_the_same_after_a_round_trip(create_user, api)
     assert response.status_code == 201
     db.session.expire_all()
     assert audit.verify().ok
+
+
+def test_the_fast_canonical_form_equals_the_reference_for_every_kind_of_value(chain):
+    from grants.models import SYSTEM
+
+    audit.record(actor=SYSTEM, role="system", entity_type="claim", entity_id=7,
+                 action="approve", to_state="x", parent=("application", 3),
+                 payload={"b": [1, 'đồng "quoted" \n', None], "a": {"z": True, "y": 2}},
+                 reason="Lý do\t<script>")
+    db.session.commit()
+    names = audit.HASHED + audit.HASHED_WHEN_SET
+    for event in db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.seq)):
+        values = tuple(getattr(event, name) for name in names)
+        raw = list(values)
+        raw[audit.HASHED.index("payload")] = audit.canonical_json(event.payload)
+        raw[audit.HASHED.index("occurred_at")] = audit.to_json_value(event.occurred_at)
+        assert audit._canonical_text(raw).encode() == audit.canonical(values), event.seq
+    for row in db.session.connection().execute(audit.raw_rows()):  # what verify reads
+        assert hashlib.sha256(audit._canonical_text(row).encode()).hexdigest() == row[-1]
+    assert audit.verify().ok
+
+
+def test_events_stored_before_payloads_were_canonical_still_verify(chain):
+    """An older event's payload text has spaces and unsorted keys; its hash is of the
+    canonical form, so the fast check misses and the slow check confirms it."""
+    import json
+
+    created = db.session.scalars(db.select(AuditEvent).where(
+        AuditEvent.entity_type == "application", AuditEvent.action == "create")).one()
+    seq, payload = created.seq, created.payload
+    loose = json.dumps(dict(reversed(list(payload.items()))))  # ", " and ": ", unsorted
+    assert len(payload) > 2 and loose != audit.canonical_json(payload)
+    tamper(f"UPDATE audit_event SET payload = '{loose}' WHERE seq = {seq}")
+
+    assert audit.verify().ok
+    tamper(f"UPDATE audit_event SET payload = '{loose.replace('Water', 'Fire')}' "
+           f"WHERE seq = {seq}")
+    assert audit.verify().first_bad_seq == seq

@@ -109,3 +109,18 @@ def test_quickstart_serves_the_app_in_demo_mode(tmp_path, monkeypatch):
         assert result.exit_code == 0, result.output
         db.engine.dispose()
     assert served == {"host": "127.0.0.1", "port": 5055, "demo": True}
+
+
+def test_demo_seed_appends_a_valid_audit_chain_that_verify_walks(app):
+    from grants import audit
+    from grants.models import AuditEvent
+
+    app.test_cli_runner().invoke(args=["demo", "seed"])  # the demo's own events first
+    before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    result = app.test_cli_runner().invoke(args=["demo", "seed", "--audit-events", "12"])
+    assert result.exit_code == 0, result.output
+
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before + 12
+    verified = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert verified.exit_code == 0 and f"OK: {before + 12} events" in verified.output
+    assert audit.verify().checked == before + 12
