@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import g, has_request_context
-from sqlalchemy import Select, Text, cast, func, select
+from sqlalchemy import Select, Text, bindparam, cast, func, insert, select, update
 
 from grants.extensions import db
 from grants.models import Actor, AuditEvent, AuditHead, utcnow
@@ -67,8 +67,12 @@ def canonical(values: tuple) -> bytes:
     ).encode()
 
 
-# Locking the one head row serialises appends; built once (building SQL costs more than running it).
-_LOCK_HEAD = select(AuditHead).where(AuditHead.id == 1).with_for_update()
+# Locking the one head row serialises appends. The statements are Core and built once: an
+# append is three statements with no ORM object and no unit of work.
+_LOCK_HEAD = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
+_APPEND = insert(AuditEvent.__table__)
+_MOVE_HEAD = (update(AuditHead.__table__).where(AuditHead.__table__.c.id == 1)
+              .values(seq=bindparam("new_seq"), hash=bindparam("new_hash")))
 
 
 def record(
@@ -83,36 +87,34 @@ def record(
     payload: dict[str, Any] | None = None,
     reason: str | None = None,
     parent: tuple[str, int] | None = None,
-) -> AuditEvent:
+) -> None:
     """Append one event to the chain in the current transaction (the caller commits).
 
     `actor` is a user or SYSTEM (the product itself: no account); `parent` is the
     (entity_type, entity_id) the entity belongs to, for the parent's history.
     """
-    head = db.session.execute(_LOCK_HEAD).scalar_one()
-    event = AuditEvent(
-        seq=head.seq + 1,
-        # whole microseconds in UTC: what every database stores exactly
-        occurred_at=utcnow(),
-        actor_id=actor.id,
-        actor_role=role,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        parent_type=parent[0] if parent else None,
-        parent_id=parent[1] if parent else None,
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        payload=to_json_value(payload or {}),
-        reason=reason,
-        request_id=g.get("request_id") if has_request_context() else None,
-        prev_hash=head.hash,
-    )
-    values = tuple(getattr(event, c) for c in HASHED + HASHED_WHEN_SET)
-    event.hash = hashlib.sha256(canonical(values)).hexdigest()
-    head.seq, head.hash = event.seq, event.hash
-    db.session.add(event)
-    return event
+    seq, prev_hash = db.session.execute(_LOCK_HEAD).one()
+    event = {
+        "seq": seq + 1,
+        "occurred_at": utcnow(),  # whole microseconds in UTC: what every database stores
+        "actor_id": actor.id,
+        "actor_role": role,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "action": action,
+        "from_state": from_state,
+        "to_state": to_state,
+        "payload": to_json_value(payload or {}),
+        "reason": reason,
+        "request_id": g.get("request_id") if has_request_context() else None,
+        "prev_hash": prev_hash,
+        "parent_type": parent[0] if parent else None,
+        "parent_id": parent[1] if parent else None,
+    }
+    event["hash"] = hashlib.sha256(
+        canonical(tuple(event[c] for c in HASHED + HASHED_WHEN_SET))).hexdigest()
+    db.session.execute(_APPEND, event)
+    db.session.execute(_MOVE_HEAD, {"new_seq": event["seq"], "new_hash": event["hash"]})
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,7 @@ def test_an_action_issues_seven_statements(world):
 
     assert [" ".join(s.split()[:3]).upper() for s in seen] == [
         "SELECT APPLICATION.ID, APPLICATION.PROJECT_ID,", "UPDATE APPLICATION SET",
-        "INSERT INTO STATE_COUNT", "SELECT AUDIT_HEAD.ID, AUDIT_HEAD.SEQ,",
+        "INSERT INTO STATE_COUNT", "SELECT AUDIT_HEAD.SEQ, AUDIT_HEAD.HASH",
         "INSERT INTO AUDIT_EVENT", "UPDATE AUDIT_HEAD SET", "INSERT INTO NOTIFICATION"], seen
 
 
