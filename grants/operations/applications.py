@@ -7,6 +7,7 @@ from typing import Any
 from flask_babel import format_datetime, format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import joinedload
 
 from grants import audit, labels, outbox, permissions
 from grants.extensions import db
@@ -56,6 +57,11 @@ KIND = EntityKind(
                                   application.call.workflow_version),
     hooks=hooks,
     load_with=(Application.call, Application.project),
+    # a list shows the call's name and dates, never its rubric or questions: do not decode them
+    list_with=(joinedload(Application.call, innerjoin=True).load_only(
+        Call.id, Call.programme_id, Call.stage, Call.title, Call.opens_at, Call.closes_at,
+        Call.cap_per_project, Call.workflow_name, Call.workflow_version),
+        joinedload(Application.project, innerjoin=True)),
     # counted per call once submitted: what the manager's calls and queues show
     tally=lambda application: (calls.SCOPE, application.call_id)
     if application.submitted_at is not None else None,

@@ -103,6 +103,8 @@ class EntityKind:
     parent: Callable[[Any], tuple[str, int] | None] = lambda row: None
     parent_kind: str | None = None  # the kind `parent` names: its history shows our events
     load_with: tuple = ()  # many-to-one relationships loaded in the same query
+    # loader options of list pages, when they need less of those relationships than one row
+    list_with: tuple | None = None
     # the scope a row is counted in per state (grants/operations/counts.py), or None
     tally: Callable[[Any], tuple[str, int] | None] = lambda row: None
 
@@ -227,10 +229,11 @@ def seen(kind: EntityKind, actor: Actor, statement: Select, *,
     ids = list(db.session.scalars(statement.with_only_columns(kind.model.id), params))
     if not ids:
         return []
+    options = kind.list_with if kind.list_with is not None else tuple(
+        joinedload(r, innerjoin=True) for r in kind.load_with)
     rows = db.session.execute(
         select(kind.model, *permissions.role_columns(roles))
-        .where(kind.model.id.in_(ids))
-        .options(*(joinedload(r, innerjoin=True) for r in kind.load_with)), params)
+        .where(kind.model.id.in_(ids)).options(*options), params)
     found = {row[0].id: Seen(row[0], permissions.held(roles, row[1:])) for row in rows}
     return [found[i] for i in ids if i in found]
 

@@ -10,6 +10,12 @@ from grants.web import safe_next
 bp = Blueprint("public", __name__)
 
 
+@bp.get("/healthz")
+def health():
+    """For the load balancer: the process answers (it touches no database)."""
+    return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
 @bp.get("/")
 def index():
     return render_template("public/index.html", calls=calls.list_calls(open_only=True))

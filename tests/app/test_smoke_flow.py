@@ -97,3 +97,8 @@ def test_a_page_cursor_beyond_any_id_is_ignored_not_a_server_error(
     call = create_call()
     login(manager_of(call))
     assert client.get(f"/manage/calls/{call.id}?before=99999999999").status_code == 200
+
+
+def test_the_health_check_answers_without_a_login(client):
+    response = client.get("/healthz")
+    assert (response.status_code, response.text) == (200, "ok\n")
