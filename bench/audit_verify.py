@@ -11,12 +11,11 @@ database that may be wiped.
 import argparse
 import hashlib
 import os
-import tempfile
 import time
 
-from sqlalchemy import text
+from common import fresh_app
 
-from grants import audit, create_app, demo
+from grants import audit, demo
 from grants.extensions import db
 
 
@@ -25,13 +24,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--database-url", default=os.environ.get("GRANTS_BENCH_DATABASE_URL"))
     args = parser.parse_args()
-    url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/verify.sqlite"
-    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
+    app = fresh_app(args.database_url, "verify")
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        db.create_all()
+        url = str(db.engine.url)
         start = time.perf_counter()
         demo.bulk_audit_events(args.events)
         seeded = time.perf_counter() - start

@@ -12,12 +12,12 @@ applications (all of the demo startup's organizations, so its own lists are the 
 import argparse
 import os
 import statistics
-import tempfile
 import time
 
-from sqlalchemy import event, select, text
+from common import fresh_app
+from sqlalchemy import event, select
 
-from grants import create_app, demo
+from grants import demo
 from grants.extensions import db
 from grants.models import Application, Call
 
@@ -34,19 +34,6 @@ PAGES = {
 }
 LOGINS = {"startup": ("startup@demo.local", "demo-startup"),
           "manager": ("manager@demo.local", "demo-manager")}
-
-
-def fresh(url: str | None):
-    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "DEMO_MODE": True,
-                      "WTF_CSRF_ENABLED": False,
-                      "SQLALCHEMY_DATABASE_URI": url or
-                      f"sqlite:///{tempfile.mkdtemp()}/pages.sqlite"})
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        db.create_all()
-    return app
 
 
 def measure(app, size: int, repeat: int) -> dict[str, tuple[float, int]]:
@@ -107,7 +94,8 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     by_size = {}
     for size in sizes:
-        by_size[size] = measure(fresh(args.database_url), size, args.repeat)
+        app = fresh_app(args.database_url, "pages", DEMO_MODE=True, WTF_CSRF_ENABLED=False)
+        by_size[size] = measure(app, size, args.repeat)
     dialect = "postgresql" if (args.database_url or "").startswith("postgresql") else "sqlite"
     print(f"database: {dialect}; median of {args.repeat} requests; ms (statements)")
     print("page".ljust(34) + "".join(f"{size:>16,}" for size in sizes) + "     ratio")

@@ -22,8 +22,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-from sqlalchemy import text
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -35,16 +33,14 @@ def free_port() -> int:
 
 def prepare(url: str, applications: int) -> str:
     """The database with the demo and bulk data; returns the demo startup's API token."""
-    from grants import create_app, demo
+    from common import fresh_app
+
+    from grants import demo
     from grants.extensions import db
     from grants.operations import accounts
 
-    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    app = fresh_app(url, "serving")
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        db.create_all()
         demo.seed()
         demo.bulk_applications(applications)
         token = accounts.create_token(accounts.user_by_email("startup@demo.local"), "bench")
