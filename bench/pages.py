@@ -6,7 +6,8 @@ size to the smallest (target: at most 1.5).
 
 Without --database-url it uses a fresh SQLite file per size. A PostgreSQL URL must point to an
 empty database that may be wiped. The data is the demo programme plus `demo seed`'s bulk
-applications (all of the demo startup's organizations, so its own lists are the largest).
+applications (spread over many startups and over the workflow's states; the demo startup, whose
+lists are measured, owns one in ten).
 """
 
 import argparse

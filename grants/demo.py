@@ -5,10 +5,11 @@ import hashlib
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from grants.extensions import db
 from grants.models import (
+    FIELDS,
     SYSTEM,
     Application,
     Call,
@@ -107,42 +108,66 @@ def seed() -> bool:
 
 
 def bulk_applications(count: int, progress=None) -> int:
-    """Add `count` submitted applications (with organizations and projects) to the demo calls,
-    written in batches without the workflow path: data for benchmarks, not history."""
+    """Add `count` applications to the demo calls, written in batches without the workflow path:
+    data for benchmarks, not history. Like a real programme's: each organization has its own
+    project and owner (one startup account per ten organizations; the demo startup owns one in
+    ten, so that its own lists fill a page from 1,000 applications on), and the applications are
+    spread over their workflow's states (half of them waiting for screening), with the awards,
+    deadlines and state counts those states imply."""
     calls_ = list(db.session.scalars(select(Call).order_by(Call.id)))
-    call_ids = [c.id for c in calls_]
-    # the state where a handed-in application waits for screening, as the call's workflow says
-    received = {c.id: sorted(workflows().registry.get(c.workflow_name, c.workflow_version)
-                             .tagged("received"))[0] for c in calls_}
-    owner = db.session.scalar(select(User.id).where(User.email == ACCOUNTS[0][0]))
+    spread = {call.id: _states_to_spread(call) for call in calls_}
+    demo_owner = db.session.scalar(select(User.id).where(User.email == ACCOUNTS[0][0]))
     now = datetime.now(UTC)
+    first = db.session.scalar(select(func.count()).select_from(Application))
     batch = 1000
     for offset in range(0, count, batch):
-        numbers = range(offset, min(offset + batch, count))
+        numbers = range(first + offset, first + min(offset + batch, count))
+        owners = list(db.session.scalars(
+            insert(User).returning(User.id, sort_by_parameter_order=True),
+            [{"email": f"bulk{n}@demo.local", "name": f"Startup owner {n}",
+              "password_hash": "!", "created_at": now}  # "!": matches no password
+             for n in numbers if n % 10 == 0]))
         org_ids = list(db.session.scalars(
             insert(Organization).returning(Organization.id, sort_by_parameter_order=True),
-            [{"name": f"Startup {n}", "field": "fintech", "founded_on": date(2023, 1, 1),
-              "created_at": now} for n in numbers]))
+            [{"name": f"Startup {n}", "field": FIELDS[n % len(FIELDS)],
+              "founded_on": date(2023, 1, 1), "created_at": now} for n in numbers]))
         db.session.execute(insert(Membership), [
-            {"organization_id": i, "user_id": owner, "role": "owner"} for i in org_ids])
+            {"organization_id": org, "role": "owner",
+             "user_id": demo_owner if n % 10 == 0 or not owners
+             else owners[min(i // 10, len(owners) - 1)]}
+            for i, (n, org) in enumerate(zip(numbers, org_ids, strict=True))])
         project_ids = list(db.session.scalars(
             insert(Project).returning(Project.id, sort_by_parameter_order=True),
             [{"organization_id": i, "title": f"Project {i}", "summary": "Bulk data",
               "field": "fintech", "created_at": now} for i in org_ids]))
-        db.session.execute(insert(Application), [
-            {"project_id": p, "call_id": call_ids[p % len(call_ids)],
-             "state": received[call_ids[p % len(call_ids)]],
-             "version": 2, "answers": {}, "requested_amount": 10_000_000,
-             "created_by_id": owner, "created_at": now, "submitted_at": now}
-            for p in project_ids])
-        per_call = Counter((call_ids[p % len(call_ids)], received[call_ids[p % len(call_ids)]])
-                           for p in project_ids)
+        rows, tally = [], Counter()
+        for n, project in zip(numbers, project_ids, strict=True):
+            call = calls_[n % len(calls_)]
+            state, tags = spread[call.id][n % len(spread[call.id])]
+            rows.append({
+                "project_id": project, "call_id": call.id, "state": state, "version": 2,
+                "answers": {}, "requested_amount": 10_000_000, "created_by_id": demo_owner,
+                "created_at": now, "submitted_at": now,
+                "awarded_amount": 10_000_000 if "commits_budget" in tags else None,
+                "revision_deadline": now + timedelta(days=7)
+                if "applicant_editable" in tags else None})
+            tally[(call.id, state)] += 1
+        db.session.execute(insert(Application), rows)
         counts.add([{"scope_type": calls.SCOPE, "scope_id": call_id, "state": state, "count": n}
-                    for (call_id, state), n in per_call.items()])
+                    for (call_id, state), n in tally.items()])
         db.session.commit()
         if progress:
             progress(len(numbers))
     return count
+
+
+def _states_to_spread(call: Call) -> list[tuple[str, frozenset[str]]]:
+    """A cycle of (state, tags) to give bulk applications: every state after the initial one,
+    and the screening state as often as all the others together."""
+    definition = workflows().registry.get(call.workflow_name, call.workflow_version)
+    later = [(s.name, s.tags) for s in definition.states if s.name != definition.initial]
+    received = [(name, tags) for name, tags in later if "received" in tags]
+    return [item for pair in zip(received * len(later), later, strict=False) for item in pair]
 
 
 def bulk_audit_events(count: int, progress=None) -> int:

@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from grants.extensions import db
-from grants.models import Application, AuditEvent, Call, Programme, User
+from grants.models import Application, AuditEvent, Call, Membership, Programme, User
 
 
 def counts():
@@ -124,3 +124,21 @@ def test_demo_seed_appends_a_valid_audit_chain_that_verify_walks(app):
     verified = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert verified.exit_code == 0 and f"OK: {before + 12} events" in verified.output
     assert audit.verify().checked == before + 12
+
+
+def test_bulk_applications_are_spread_over_startups_and_states_with_matching_counts(app):
+    from grants import demo
+    from grants.operations import calls
+
+    demo.seed()
+    demo.bulk_applications(60)
+
+    owners = db.session.scalar(select(func.count(func.distinct(Membership.user_id))))
+    states = db.session.execute(
+        select(Application.call_id, Application.state, func.count())
+        .group_by(Application.call_id, Application.state)).all()
+    assert owners >= 6 and len({state for _, state, _ in states}) >= 8
+    expected = {}
+    for call_id, state, n in states:
+        expected.setdefault(call_id, {})[state] = n
+    assert calls.state_counts(list(expected)) == expected
