@@ -343,7 +343,7 @@ def update_application(actor: Actor, application_id: Any, data: Any) -> Applicat
             raise Forbidden(_("Only the applicant can edit this application."))
         check_version(application, data.get("version"))
         if not can_edit(Seen(application, roles)):
-            if _deadline_passed(application):
+            if deadline_behind(application):
                 raise Conflict(_("The revision deadline passed on %(when)s.",
                                  when=format_datetime(application.revision_deadline)))
             raise Conflict(_("The application can no longer be edited (it is %(state)s).",
@@ -387,10 +387,11 @@ def can_edit(item: Seen) -> bool:
     definition = workflows().definition(KIND, item.entity)
     return permissions.can_edit(item.roles, item.entity.state,
                                 definition.tagged("applicant_editable")) \
-        and not _deadline_passed(item.entity)
+        and not deadline_behind(item.entity)
 
 
-def _deadline_passed(application: Application) -> bool:
+def deadline_behind(application: Application) -> bool:
+    """Whether the application's revision deadline is set and behind us."""
     deadline = application.revision_deadline
     return deadline is not None and utcnow() >= deadline
 

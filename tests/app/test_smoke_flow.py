@@ -102,3 +102,30 @@ def test_a_page_cursor_beyond_any_id_is_ignored_not_a_server_error(
 def test_the_health_check_answers_without_a_login(client):
     response = client.get("/healthz")
     assert (response.status_code, response.text) == (200, "ok\n")
+
+
+def test_after_the_revision_deadline_the_page_says_so_instead_of_asking_to_resubmit(
+        client, login, create_user, create_call, create_application, manager_of):
+    from datetime import timedelta
+
+    from grants.extensions import db
+    from grants.models import utcnow
+    from grants.operations import applications
+
+    call = create_call()
+    startup = create_user("applicant")
+    application = create_application(startup, call)
+    applications.act(startup, application.id, "submit", {"version": 1})
+    applications.act(manager_of(call), application.id, "return_for_changes", {
+        "version": 2, "reason": "Add the budget",
+        "revision_deadline": (utcnow() + timedelta(hours=1)).isoformat()})
+    login(startup)
+    client.post("/language/en")
+    assert "Resubmit before" in client.get(f"/applications/{application.id}").text
+
+    row = db.session.get(Application, application.id)
+    row.revision_deadline = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    page = client.get(f"/applications/{application.id}").text
+
+    assert "The revision deadline passed on" in page and "Resubmit before" not in page
