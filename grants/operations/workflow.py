@@ -235,7 +235,8 @@ def seen(kind: EntityKind, actor: Actor, statement: Select, *,
         select(kind.model, *permissions.role_columns(roles))
         .where(kind.model.id.in_(ids)).options(*options), params)
     found = {row[0].id: Seen(row[0], permissions.held(roles, row[1:])) for row in rows}
-    return [found[i] for i in ids if i in found]
+    # (a row whose roles changed between the two statements is left out, never shown roleless)
+    return [found[i] for i in ids if i in found and permissions.can_view(found[i].roles)]
 
 
 def load(kind: EntityKind, actor: Actor, entity_id: Any, *, lock: bool = False) -> Seen:
