@@ -13,7 +13,6 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from grants import config as configuration
-from grants.audit import canonical_json
 from grants.extensions import babel, configure_sqlite, csrf, db, login_manager, migrate
 from grants.paths import MIGRATIONS, TEMPLATES, TRANSLATIONS
 from workflow import Registry, default_registry
@@ -33,6 +32,8 @@ def create_app(config: dict[str, Any] | None = None, *, workflows: Registry | No
     app.config.from_mapping(configuration.from_environment(app.instance_path))
     app.config.from_mapping(config or {})
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
+    from grants.audit import canonical_json
+
     # JSON columns are stored in the audit chain's canonical form (compact, keys sorted), so
     # verifying the chain need not decode payloads (docs/audit.md)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {

@@ -93,9 +93,7 @@ def record(
     `actor` is a user or SYSTEM (the product itself: no account); `parent` is the
     (entity_type, entity_id) the entity belongs to, for the parent's history.
     """
-    seq, prev_hash = db.session.execute(_LOCK_HEAD).one()
-    event = {
-        "seq": seq + 1,
+    append([{
         "occurred_at": utcnow(),  # whole microseconds in UTC: what every database stores
         "actor_id": actor.id,
         "actor_role": role,
@@ -107,14 +105,23 @@ def record(
         "payload": to_json_value(payload or {}),
         "reason": reason,
         "request_id": g.get("request_id") if has_request_context() else None,
-        "prev_hash": prev_hash,
         "parent_type": parent[0] if parent else None,
         "parent_id": parent[1] if parent else None,
-    }
-    event["hash"] = hashlib.sha256(
-        canonical(tuple(event[c] for c in HASHED + HASHED_WHEN_SET))).hexdigest()
-    db.session.execute(_APPEND, event)
-    db.session.execute(_MOVE_HEAD, {"new_seq": event["seq"], "new_hash": event["hash"]})
+    }])
+
+
+def append(events: list[dict[str, Any]]) -> None:
+    """Chain `events` (every hashed column but `seq` and `prev_hash`) after the head, in the
+    current transaction: lock the head, number and hash each event, insert them, move the head.
+    `record` appends one; the benchmark seed appends thousands at a time."""
+    seq, prev_hash = db.session.execute(_LOCK_HEAD).one()
+    for event in events:
+        seq += 1
+        event["seq"], event["prev_hash"] = seq, prev_hash
+        prev_hash = event["hash"] = hashlib.sha256(
+            canonical(tuple(event[c] for c in HASHED + HASHED_WHEN_SET))).hexdigest()
+    db.session.execute(_APPEND, events)
+    db.session.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev_hash})
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,6 @@
 """The demo programme, its calls and one account per role; bulk applications and audit events for
 benchmarks."""
 
-import hashlib
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
@@ -164,21 +163,18 @@ def bulk_applications(count: int, progress=None) -> int:
 def _states_to_spread(call: Call) -> list[tuple[str, frozenset[str]]]:
     """A cycle of (state, tags) to give bulk applications: every state after the initial one,
     and the screening state as often as all the others together."""
-    definition = workflows().registry.get(call.workflow_name, call.workflow_version)
+    definition = calls.definition(call)
     later = [(s.name, s.tags) for s in definition.states if s.name != definition.initial]
     received = [(name, tags) for name, tags in later if "received" in tags]
     return [item for pair in zip(received * len(later), later, strict=False) for item in pair]
 
 
 def bulk_audit_events(count: int, progress=None) -> int:
-    """Append `count` events to the audit chain, hashed as `audit.record` hashes them, in
-    batches without the action path: a long valid chain for benchmarks (each event a manager's
-    screening action with a reason, on one of the bulk applications)."""
+    """Append `count` events to the audit chain through `audit.append`, in batches without the
+    action path: a long valid chain for benchmarks (each event a manager's screening action with
+    a reason, on one of the bulk applications)."""
     from grants import audit
-    from grants.models import SYSTEM, AuditEvent, AuditHead
 
-    names = audit.HASHED + audit.HASHED_WHEN_SET
-    table = AuditEvent.__table__
     # a manager's action from the screening queue that takes a reason, as the workflow says
     definition = workflows().registry.latest(Stage.PRE_INCUBATION.value)
     received = definition.tagged("received")
@@ -186,29 +182,18 @@ def bulk_audit_events(count: int, progress=None) -> int:
                   and any(f.name == "reason" for f in a.payload))
     source = sorted(received & set(action.sources))[0]
     batch = 5000
-    done = 0
-    while done < count:
+    for offset in range(0, count, batch):
+        now = datetime.now(UTC).replace(microsecond=0)
+        size = min(batch, count - offset)
         with transaction():
-            head = db.session.execute(
-                select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
-            seq, prev = head.seq, head.hash
-            now = datetime.now(UTC).replace(microsecond=0)
-            rows = []
-            for n in range(min(batch, count - done)):
-                seq += 1
-                row = {"seq": seq, "occurred_at": now, "actor_id": SYSTEM.id,
-                       "actor_role": "system", "entity_type": "application",
-                       "entity_id": 1 + seq % 100_000, "action": action.name,
-                       "from_state": source, "to_state": action.dest,
-                       "payload": {"note": "bulk data for benchmarks"},
-                       "reason": f"Bổ sung hồ sơ lần {n}", "request_id": None,
-                       "prev_hash": prev, "parent_type": None, "parent_id": None}
-                prev = row["hash"] = hashlib.sha256(
-                    audit.canonical(tuple(row[name] for name in names))).hexdigest()
-                rows.append(row)
-            db.session.execute(table.insert(), rows)
-            head.seq, head.hash = seq, prev
-        done += len(rows)
+            audit.append([
+                {"occurred_at": now, "actor_id": SYSTEM.id, "actor_role": "system",
+                 "entity_type": "application", "entity_id": 1 + (offset + n) % 100_000,
+                 "action": action.name, "from_state": source, "to_state": action.dest,
+                 "payload": {"note": "bulk data for benchmarks"},
+                 "reason": f"Bổ sung hồ sơ lần {offset + n}", "request_id": None,
+                 "parent_type": None, "parent_id": None}
+                for n in range(size)])
         if progress:
-            progress(len(rows))
+            progress(size)
     return count

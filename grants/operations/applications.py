@@ -2,6 +2,7 @@
 one workflow path: the access rule, the definition of a row, and what the guard, effect and
 message names of the stage workflows do."""
 
+from datetime import datetime
 from typing import Any
 
 from flask_babel import format_datetime, format_decimal
@@ -122,9 +123,9 @@ def award_within_cap(ctx: Context) -> list[str]:
 
 @hooks.guard(offered=True)
 def before_revision_deadline(ctx: Context) -> list[str]:
-    deadline = ctx.entity.revision_deadline
-    if deadline is not None and ctx.now >= deadline:
-        return [_("The revision deadline passed on %(when)s.", when=format_datetime(deadline))]
+    if deadline_behind(ctx.entity, ctx.now):
+        return [_("The revision deadline passed on %(when)s.",
+                  when=format_datetime(ctx.entity.revision_deadline))]
     return []
 
 
@@ -317,7 +318,7 @@ def create_application(actor: Actor, data: Any, *, form_token: str | None = None
         project = Project(organization_id=organization_id, **fields)
         db.session.add(project)
         db.session.flush()
-        initial = workflows().definition(KIND, Application(call=call)).initial
+        initial = calls.definition(call).initial
         application = Application(
             project=project, call=call, state=initial, version=1, answers=answers,
             requested_amount=requested, created_by_id=actor.id, form_token=form_token,
@@ -390,10 +391,10 @@ def can_edit(item: Seen) -> bool:
         and not deadline_behind(item.entity)
 
 
-def deadline_behind(application: Application) -> bool:
+def deadline_behind(application: Application, now: datetime | None = None) -> bool:
     """Whether the application's revision deadline is set and behind us."""
     deadline = application.revision_deadline
-    return deadline is not None and utcnow() >= deadline
+    return deadline is not None and (now or utcnow()) >= deadline
 
 
 def list_applications(actor: Actor, *, call_id: int | None = None, state: str | None = None,

@@ -3,8 +3,8 @@
 Each kind of entity has one access rule: a function of the user that gives, for every role the
 user may hold on such an entity, a SQL condition on the entity's row (`Roles`). A rule names
 the actor only through the `ACTOR` bind parameter, so its statements are built once per shape
-of grants and reused. The same
-conditions serve a single check and a list, so a page and a list can never disagree:
+of grants and reused. The same conditions serve a single check and a list, so a page and a
+list can never disagree:
 
 - one entity: the conditions are selected as columns beside the row (`role_columns`), and the
   roles whose column is true are the user's roles on that row (`held`);
@@ -15,9 +15,7 @@ assignment, a second manager on a tranche) are EXISTS subqueries; roles that com
 user's grants become constants before the query is built. Predicates are named `can_<verb>`.
 """
 
-from collections.abc import Iterable, Sequence
-
-from sqlalchemy import ColumnElement, Label, false, or_
+from collections.abc import Iterable
 
 from grants.models import Role, User
 from grants.permissions.applications import roles_on_applications
@@ -28,8 +26,11 @@ from grants.permissions.rules import (
     STAFF_ROLES,
     Roles,
     grant_shape,
+    held,
     programmes_where,
+    role_columns,
     staff_programme_ids,
+    visible,
 )
 
 __all__ = [
@@ -52,21 +53,6 @@ __all__ = [
     "staff_programme_ids",
     "visible",
 ]
-
-
-def visible(roles: Roles) -> ColumnElement[bool]:
-    """WHERE clause of a list: the rows on which the user holds at least one role."""
-    return or_(*roles.values()) if roles else false()
-
-
-def role_columns(roles: Roles) -> list[Label[bool]]:
-    """The conditions as labelled columns, to select beside the rows they are about."""
-    return [condition.label(f"role_{name}") for name, condition in roles.items()]
-
-
-def held(roles: Roles, values: Sequence) -> frozenset[str]:
-    """The roles whose selected column came back true (SQLite answers 1 and 0)."""
-    return frozenset(name for name, value in zip(roles, values, strict=True) if value)
 
 
 def can_view(roles: Iterable[str]) -> bool:

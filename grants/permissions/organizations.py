@@ -1,10 +1,11 @@
 """Who may see a startup (organization)."""
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from grants.extensions import db
 from grants.models import Application, Membership, Project, User
 from grants.permissions.applications import roles_on_applications
+from grants.permissions.rules import visible
 
 
 def is_member(user: User, organization_id: int) -> bool:
@@ -22,6 +23,6 @@ def can_view_organization(user: User, organization_id: int) -> bool:
     return db.session.scalar(
         select(Application.id)
         .join(Project, Project.id == Application.project_id)
-        .where(Project.organization_id == organization_id, or_(*roles.values()))
+        .where(Project.organization_id == organization_id, visible(roles))
         .limit(1), {"actor_id": user.id}
     ) is not None

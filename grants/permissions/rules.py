@@ -1,6 +1,8 @@
 """The vocabulary of access rules: a role's SQL condition per role name, and grants' scopes."""
 
-from sqlalchemy import ColumnElement, Integer, bindparam, true
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, Integer, Label, bindparam, false, or_, true
 
 from grants.models import Role, User
 
@@ -34,3 +36,18 @@ def staff_programme_ids(user: User) -> set[int | None]:
 def in_programmes(column: ColumnElement[int], programmes: set[int | None]) -> ColumnElement[bool]:
     """`column` names one of `programmes` (always true when None, every programme, is in it)."""
     return true() if None in programmes else column.in_(sorted(programmes))
+
+
+def visible(roles: Roles) -> ColumnElement[bool]:
+    """WHERE clause of a list: the rows on which the user holds at least one role."""
+    return or_(*roles.values()) if roles else false()
+
+
+def role_columns(roles: Roles) -> list[Label[bool]]:
+    """The conditions as labelled columns, to select beside the rows they are about."""
+    return [condition.label(f"role_{name}") for name, condition in roles.items()]
+
+
+def held(roles: Roles, values: Sequence) -> frozenset[str]:
+    """The roles whose selected column came back true (SQLite answers 1 and 0)."""
+    return frozenset(name for name, value in zip(roles, values, strict=True) if value)
