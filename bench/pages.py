@@ -2,12 +2,14 @@
 in one run: median time per request, SQL statements per request, and the ratio of the largest
 size to the smallest (target: at most 1.5).
 
-    python bench/pages.py [--sizes 1000,10000,100000] [--repeat 15] [--database-url URL]
+    python bench/pages.py [--sizes 1000,10000,100000] [--audit-events 1000000] [--repeat 15]
+                          [--database-url URL]
 
 Without --database-url it uses a fresh SQLite file per size. A PostgreSQL URL must point to an
 empty database that may be wiped. The data is the demo programme plus `demo seed`'s bulk
 applications (spread over many startups and over the workflow's states; the demo startup, whose
-lists are measured, owns one in ten).
+lists are measured, owns one in ten). `--audit-events N` adds N events to the audit chain at
+the largest size only, so its ratio is against the smallest size without them.
 """
 
 import argparse
@@ -37,14 +39,16 @@ LOGINS = {"startup": ("startup@demo.local", "demo-startup"),
           "manager": ("manager@demo.local", "demo-manager")}
 
 
-def measure(app, size: int, repeat: int) -> dict[str, tuple[float, int]]:
-    """Seed `size` applications, then time each page through the test client. Requests run
-    outside any app context of ours, each in its own, as in production."""
+def measure(app, size: int, repeat: int, events: int = 0) -> dict[str, tuple[float, int]]:
+    """Seed `size` applications (and `events` audit events), then time each page through the
+    test client. Requests run outside any app context of ours, each in its own, as in
+    production."""
     from grants.operations import accounts
 
     with app.app_context():
         demo.seed()
         demo.bulk_applications(size)
+        demo.bulk_audit_events(events)
         call_id = db.session.scalar(
             select(Application.call_id).group_by(Application.call_id)
             .order_by(db.func.count().desc()).limit(1)) or db.session.scalar(select(Call.id))
@@ -89,6 +93,7 @@ def measure(app, size: int, repeat: int) -> dict[str, tuple[float, int]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--audit-events", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--database-url", default=os.environ.get("GRANTS_BENCH_DATABASE_URL"))
     args = parser.parse_args()
@@ -96,9 +101,11 @@ def main() -> None:
     by_size = {}
     for size in sizes:
         app = fresh_app(args.database_url, "pages", DEMO_MODE=True, WTF_CSRF_ENABLED=False)
-        by_size[size] = measure(app, size, args.repeat)
+        by_size[size] = measure(app, size, args.repeat,
+                                args.audit_events if size == sizes[-1] else 0)
     dialect = "postgresql" if (args.database_url or "").startswith("postgresql") else "sqlite"
-    print(f"database: {dialect}; median of {args.repeat} requests; ms (statements)")
+    print(f"database: {dialect}; median of {args.repeat} requests; ms (statements); "
+          f"{args.audit_events:,} audit events at {sizes[-1]:,}")
     print("page".ljust(34) + "".join(f"{size:>16,}" for size in sizes) + "     ratio")
     for name in PAGES:
         cells = "".join(f"{by_size[s][name][0] * 1000:>10.1f} ({by_size[s][name][1]:>2})"

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import g, has_request_context
-from sqlalchemy import Select, Text, bindparam, cast, func, insert, select, update
+from sqlalchemy import Select, Text, cast, func, insert, select
 
 from grants.extensions import db
 from grants.models import Actor, AuditEvent, AuditHead, utcnow
@@ -68,11 +68,10 @@ def canonical(values: tuple) -> bytes:
 
 
 # Locking the one head row serialises appends. The statements are Core and built once: an
-# append is three statements with no ORM object and no unit of work.
+# append is two statements with no ORM object and no unit of work (the insert's trigger moves
+# the head, grants/models/audit.py).
 _LOCK_HEAD = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
 _APPEND = insert(AuditEvent.__table__)
-_MOVE_HEAD = (update(AuditHead.__table__).where(AuditHead.__table__.c.id == 1)
-              .values(seq=bindparam("new_seq"), hash=bindparam("new_hash")))
 
 
 def record(
@@ -112,7 +111,8 @@ def record(
 
 def append(events: list[dict[str, Any]]) -> None:
     """Chain `events` (every hashed column but `seq` and `prev_hash`) after the head, in the
-    current transaction: lock the head, number and hash each event, insert them, move the head.
+    current transaction: lock the head, number and hash each event, insert them (the insert's
+    trigger moves the head).
     `record` appends one; the benchmark seed appends thousands at a time."""
     seq, prev_hash = db.session.execute(_LOCK_HEAD).one()
     for event in events:
@@ -121,7 +121,6 @@ def append(events: list[dict[str, Any]]) -> None:
         prev_hash = event["hash"] = hashlib.sha256(
             canonical(tuple(event[c] for c in HASHED + HASHED_WHEN_SET))).hexdigest()
     db.session.execute(_APPEND, events)
-    db.session.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev_hash})
 
 
 @dataclass(frozen=True)

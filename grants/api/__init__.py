@@ -5,7 +5,8 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from grants.api.problems import problem
-from grants.operations import OperationError, accounts
+from grants.operations import OperationError
+from grants.operations.accounts import user_for_token
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -20,7 +21,7 @@ def _authenticate():
         return None
     header = request.headers.get("Authorization", "")
     scheme, _space, token = header.partition(" ")
-    user = accounts.user_for_token(token.strip()) if scheme.lower() == "bearer" else None
+    user = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
     if user is None:
         return problem(401, "Unauthorized", _("A valid bearer token is required."))
     g.api_user = user
@@ -42,4 +43,11 @@ def http_problem(error: HTTPException):
     return response
 
 
-from grants.api import routes  # noqa: E402,F401  (registers the routes)
+# Each capability's routes live in the module of its name; importing them registers them.
+from grants.api import (  # noqa: E402,F401
+    accounts,
+    applications,
+    calls,
+    organizations,
+    workflows,
+)

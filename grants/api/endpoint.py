@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from flask import Response, request
+from flask import Response, current_app, request
 from pydantic import BaseModel, TypeAdapter
 
+from grants.api.fields import encode_cursor
 from grants.api.validation import json_object, validated
 
 
@@ -79,3 +80,16 @@ def endpoint(response: Any, *, status: int = 200, body: type[BaseModel] | None =
         return handle
 
     return decorate
+
+
+def page_size() -> int:
+    """How many items a list answers at most (API_PAGE_SIZE)."""
+    return current_app.config["API_PAGE_SIZE"]
+
+
+def page(rows: list, key: Callable[[Any], Any] = lambda row: row.id) -> dict[str, Any]:
+    """A page of `rows` (fetched with one extra to know if there is more) as {items, next}."""
+    size = page_size()
+    more = len(rows) > size
+    rows = rows[:size]
+    return {"items": rows, "next": encode_cursor(key(rows[-1])) if more else None}

@@ -9,8 +9,7 @@ in one upsert, in the action's transaction: the counts are as exact as the rows 
 from collections.abc import Iterable
 from functools import cache
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import TextClause, select, text
 
 from grants.extensions import db
 from grants.models import StateCount
@@ -32,21 +31,21 @@ def add(rows: list[dict]) -> None:
     """Add each row's `count` to its (scope_type, scope_id, state), creating it if new."""
     if not rows:
         return
-    db.session.execute(_upsert(db.engine.dialect.name, len(rows)), {
+    db.session.execute(_upsert(len(rows)), {
         f"{key}_{n}": value for n, row in enumerate(rows) for key, value in row.items()})
 
 
 @cache
-def _upsert(dialect_name: str, size: int):
-    """INSERT … ON CONFLICT DO UPDATE of `size` rows, built once (building it costs more Python
-    than running it); its parameters are <column>_<row number>."""
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    statement = dialect.insert(StateCount.__table__).values([  # Core: one statement
-        {key: bindparam(f"{key}_{n}") for key in ("scope_type", "scope_id", "state", "count")}
-        for n in range(size)])
-    return statement.on_conflict_do_update(
-        index_elements=["scope_type", "scope_id", "state"],
-        set_={"count": StateCount.__table__.c.count + statement.excluded.count})
+def _upsert(size: int) -> TextClause:
+    """INSERT … ON CONFLICT DO UPDATE of `size` rows, its parameters <column>_<row number>.
+    Written as text, the same on SQLite and PostgreSQL: SQLAlchemy compiles a multi-row
+    upsert construct anew on every execution, which cost more than running it."""
+    rows = ", ".join(f"(:scope_type_{n}, :scope_id_{n}, :state_{n}, :count_{n})"
+                     for n in range(size))
+    return text(
+        f"INSERT INTO state_count (scope_type, scope_id, state, count) VALUES {rows} "
+        "ON CONFLICT (scope_type, scope_id, state) "
+        "DO UPDATE SET count = state_count.count + excluded.count")
 
 
 def of(scope_type: str, scope_ids: Iterable[int]) -> dict[int, dict[str, int]]:

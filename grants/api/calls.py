@@ -1,0 +1,45 @@
+"""The API of programmes and calls."""
+
+from flask import g, url_for
+
+from grants.api import api
+from grants.api import schemas as s
+from grants.api.endpoint import endpoint, page, page_size
+from grants.operations import calls
+
+
+@api.get("/programmes")
+@endpoint(s.Page[s.Programme], query=s.PageQuery)
+def programme_list(query: s.PageQuery):
+    """Programmes with KPI targets, newest first"""
+    return page(calls.list_programmes(before_id=query.cursor, limit=page_size() + 1))
+
+
+@api.get("/programmes/<int:programme_id>")
+@endpoint(s.Programme, errors=(404,))
+def programme_detail(programme_id: int):
+    """One programme"""
+    return calls.get_programme(programme_id)
+
+
+@api.get("/calls")
+@endpoint(s.Page[s.Call], query=s.CallQuery)
+def call_list(query: s.CallQuery):
+    """Calls, newest first"""
+    return page(calls.list_calls(stage=query.stage, open_only=query.open,
+                                  before_id=query.cursor, limit=page_size() + 1))
+
+
+@api.get("/calls/<int:call_id>")
+@endpoint(s.Call, errors=(404,))
+def call_detail(call_id: int):
+    """One call"""
+    return calls.get_call(call_id)
+
+
+@api.post("/calls")
+@endpoint(s.Call, status=201, body=s.CallCreate, errors=(403, 409))
+def call_create(body: dict):
+    """Open a call (programme managers)"""
+    call = calls.create_call(g.api_user, body)
+    return call, {"Location": url_for("api.call_detail", call_id=call.id)}
