@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 MAX_MONEY = 10**15  # one quadrillion đồng: far above any programme budget
 MAX_ID = 2**31 - 1  # primary keys are 32-bit integers
 YEARS = range(1900, 2201)  # outside these, a date is a typing mistake (and overflows)
+KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")  # a key a manager names: a question, a document kind
 _DIGITS = re.compile(r"[0-9]{1,18}")  # ASCII only: "²".isdigit() is true, int("²") fails
 
 

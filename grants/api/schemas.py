@@ -33,9 +33,10 @@ from grants.api.fields import (
     text,
     whole,
 )
-from grants.inputs import MAX_ID, MAX_MONEY
+from grants.inputs import KEY, MAX_ID, MAX_MONEY
 from grants.models import FIELDS, Role, Stage
 from grants.operations.applications import MAX_ANSWER
+from grants.operations.calls import QUESTION_TYPES
 from workflow import Definition, to_mermaid
 from workflow.definition import PAYLOAD_TYPES
 from workflow.payload import MAX_TEXT_LENGTH
@@ -44,6 +45,8 @@ from workflow.registry import default_registry
 T = TypeVar("T")
 _APPLICATION_WORKFLOWS = [d for d in default_registry().all() if d.entity == "application"]
 
+QuestionType = StrEnum("QuestionType", [(name, name) for name in QUESTION_TYPES])
+Key = Annotated[str, Field(pattern=KEY.pattern, description="lower-case letters, digits, _")]
 ProjectField = StrEnum("ProjectField", [(name, name) for name in FIELDS])
 ProjectField.__doc__ = "A priority field of the city's programme."
 
@@ -149,9 +152,24 @@ class Question(Schema):
 
     # One schema for requests and answers: `required` may be left out (true).
     model_config = ConfigDict(json_schema_serialization_defaults_required=False)
-    key: text(40) = Field(description="the key of the answer in an application's `answers`")
+    key: Key = Field(description="the key of the answer in an application's `answers`")
     label: Title
+    type: QuestionType = Field(QuestionType.long_text, description=(
+        "what the answer is; a `file` question is answered by uploading a document of "
+        "the question's key as its kind"))
     required: StrictBool = True
+    choices: list[text(200)] | None = Field(None, description="the options of a `choice` "
+                                            "question (2 to 50)", max_length=50)
+    help: text(2000, required=False) = ""
+
+
+class Eligibility(Schema):
+    """The call's own eligibility rules, checked before and on submit."""
+
+    max_age_years: maybe(whole(1, 100)) = Field(None, description=(
+        "the organization was founded at most this many years before submitting"))
+    fields: list[ProjectField] = Field([], description="the project's field must be one of "
+                                       "these (empty: any field)")
 
 
 class Criterion(Schema):
@@ -159,6 +177,7 @@ class Criterion(Schema):
     name: text(200)
     weight: whole(1, 100, "relative weight of the criterion")
     max_score: whole(1, 100, "the highest score a reviewer may give")
+    guidance: text(2000, required=False) = Field("", description="what reviewers look for")
 
 
 class Rubric(Schema):
@@ -188,7 +207,9 @@ class Call(Schema):
     disagreement_limit: int = Field(ge=0, le=100, description="spread of scores that flags "
                                     "an application for discussion (points out of 100)")
     blind_review: bool = Field(description="reviewers do not see who applies")
+    duration_months: int = Field(ge=1, description="months of support")
     required_documents: list[str]
+    eligibility: Eligibility
     questions: list[Question]
     rubric: Rubric
     workflow_name: str = Field(exclude=True)
@@ -214,9 +235,12 @@ class CallCreate(Schema):
     review_quorum: maybe(whole(1, 50)) = Field(None, description="defaults to 3")
     disagreement_limit: maybe(whole(0, 100)) = Field(None, description="defaults to 30")
     blind_review: StrictBool = False
-    required_documents: list[text(100)] | None = Field(None, description=(
-        "kinds of documents to upload; uploads are not available yet, so leave it empty"))
-    questions: list[Question] | None = None
+    duration_months: maybe(whole(1, 60)) = Field(None, description=(
+        "defaults to the city's duration for the stage (6, 12 or 12 months)"))
+    required_documents: list[Key] | None = Field(None, max_length=100, description=(
+        "kinds of documents every application must upload"))
+    eligibility: Eligibility | None = None
+    questions: list[Question] | None = Field(None, max_length=100)
     rubric: Rubric
 
 

@@ -62,11 +62,16 @@ class Call(db.Model):
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     budget: Mapped[int] = mapped_column(BigInteger)
     cap_per_project: Mapped[int] = mapped_column(BigInteger)
-    # {"pass_threshold": int, "criteria": [{"key", "name", "weight", "max_score"}]}
+    # {"pass_threshold": int, "criteria": [{"key", "name", "weight", "max_score", "guidance"}]}
     rubric: Mapped[dict[str, Any]] = mapped_column(JSON)
-    # [{"key", "label", "required"}]: what the application form asks
+    # [{"key", "label", "type", "required", "choices", "help"}]: what the application form asks
+    # (type: grants.operations.calls.QUESTION_TYPES; a question without one is long text)
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # kinds of documents every application must upload (identifiers, e.g. "business_plan")
     required_documents: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # {"max_age_years": int | None, "fields": [project field, …] (empty: any field)}
+    eligibility: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    duration_months: Mapped[int] = mapped_column(default=12)  # months of support
     review_quorum: Mapped[int] = mapped_column(default=3)
     disagreement_limit: Mapped[int] = mapped_column(default=30)
     blind_review: Mapped[bool] = mapped_column(default=False)

@@ -7,8 +7,9 @@ from sqlalchemy import select
 
 from grants import audit, permissions
 from grants.extensions import db
-from grants.inputs import MAX_ID
+from grants.inputs import KEY, MAX_ID
 from grants.models import SYSTEM, Actor, Call, Programme, Role, Stage, utcnow
+from grants.models.enums import FIELDS
 from grants.operations import counts
 from grants.operations.core import Validator, by_id, transaction
 from grants.operations.errors import Forbidden
@@ -23,6 +24,13 @@ STAGE_CAPS = {
     Stage.INCUBATION: 80_000_000,
     Stage.ACCELERATION: 400_000_000,
 }
+STAGE_MONTHS = {Stage.PRE_INCUBATION: 6, Stage.INCUBATION: 12, Stage.ACCELERATION: 12}
+
+# What a call's question may ask for; "file" is answered by uploading a document of the
+# question's key as its kind.
+QUESTION_TYPES = ("text", "long_text", "number", "choice", "date", "file")
+MAX_QUESTIONS = 100
+MAX_CHOICES = 50
 
 
 def _rubric(v: Validator, rubric: Any) -> dict[str, Any] | None:
@@ -47,6 +55,7 @@ def _rubric(v: Validator, rubric: Any) -> dict[str, Any] | None:
                 "name": cv.text("name", max_length=200),
                 "weight": cv.integer("weight", minimum=1, maximum=100),
                 "max_score": cv.integer("max_score", minimum=1, maximum=100),
+                "guidance": cv.text("guidance", required=False, max_length=2000) or "",
             }
             if item["key"] in keys:
                 cv.fail("key", _("Duplicate criterion key."))
@@ -59,31 +68,71 @@ def _rubric(v: Validator, rubric: Any) -> dict[str, Any] | None:
     return {"pass_threshold": threshold, "criteria": clean}
 
 
-def _strings(v: Validator, name: str, value: Any) -> list[str]:
+def _kinds(v: Validator, name: str, value: Any) -> list[str]:
+    """A list of distinct identifiers (document kinds): lower-case letters, digits, _."""
     if value is None:
         return []
-    if not isinstance(value, list) or not all(isinstance(s, str) and s.strip() for s in value):
-        v.fail(name, _("Must be a list of names."))
+    if not isinstance(value, list) or len(value) > MAX_QUESTIONS or not all(
+            isinstance(s, str) and KEY.fullmatch(s.strip()) for s in value):
+        v.fail(name, _("Must be a list of short keys: lower-case letters, digits and _."))
         return []
-    return [s.strip() for s in value]
+    kinds = [s.strip() for s in value]
+    if len(set(kinds)) != len(kinds):
+        v.fail(name, _("Each kind may be listed once."))
+    return kinds
+
+
+def _eligibility(v: Validator, value: Any) -> dict[str, Any]:
+    """The call's own eligibility rules: the organization's greatest age, the project fields."""
+    if value is None:
+        return {"max_age_years": None, "fields": []}
+    if not isinstance(value, dict):
+        v.fail("eligibility", _("Must be an object with max_age_years and fields."))
+        return {"max_age_years": None, "fields": []}
+    ev = Validator(value)
+    age = ev.integer("max_age_years", required=False, minimum=1, maximum=100)
+    fields = value.get("fields") or []
+    if not isinstance(fields, list) or not all(isinstance(f, str) and f in FIELDS
+                                               for f in fields):
+        ev.fail("fields", _("Must be a list of project fields."))
+        fields = []
+    for name, message in ev.errors.items():
+        v.fail(f"eligibility.{name}", message)
+    return {"max_age_years": age, "fields": sorted(set(fields))}
 
 
 def _questions(v: Validator, value: Any) -> list[dict[str, Any]]:
     if value is None:
         return []
-    if not isinstance(value, list):
-        v.fail("questions", _("Must be a list of questions."))
+    if not isinstance(value, list) or len(value) > MAX_QUESTIONS:
+        v.fail("questions", _("Must be a list of at most %(n)d questions.", n=MAX_QUESTIONS))
         return []
-    clean = []
+    clean, keys = [], set()
     for index, question in enumerate(value):
         qv = Validator(question) if isinstance(question, dict) else None
         if qv is None:
             v.fail(f"questions.{index}", _("Must be an object."))
             continue
-        clean.append({"key": qv.text("key", max_length=40), "label": qv.text("label"),
-                      "required": qv.boolean("required", True)})
+        item = {"key": qv.text("key", max_length=40), "label": qv.text("label"),
+                "type": qv.choice("type", QUESTION_TYPES, required=False) or "long_text",
+                "required": qv.boolean("required", True),
+                "help": qv.text("help", required=False, max_length=2000) or ""}
+        if item["key"] and not KEY.fullmatch(item["key"]):
+            qv.fail("key", _("Use lower-case letters, digits and _."))
+        elif item["key"] in keys:
+            qv.fail("key", _("Each question needs its own key."))
+        keys.add(item["key"])
+        choices = question.get("choices")
+        if item["type"] == "choice":
+            if not isinstance(choices, list) or not 2 <= len(choices) <= MAX_CHOICES or not all(
+                    isinstance(c, str) and c.strip() and len(c) <= 200 for c in choices):
+                qv.fail("choices", _("A choice question needs 2 to %(n)d options.",
+                                     n=MAX_CHOICES))
+            else:
+                item["choices"] = [c.strip() for c in choices]
         for name, message in qv.errors.items():
             v.fail(f"questions.{index}.{name}", message)
+        clean.append(item)
     return clean
 
 
@@ -110,10 +159,10 @@ def create_call(actor: Actor, data: Any) -> Call:
     quorum = v.integer("review_quorum", required=False, minimum=1, maximum=50, default=3)
     limit = v.integer("disagreement_limit", required=False, maximum=100, default=30)
     blind = v.boolean("blind_review")
-    documents = _strings(v, "required_documents", data.get("required_documents"))
-    if documents:  # nothing could ever be submitted to such a call yet
-        v.fail("required_documents",
-               _("Document uploads are not available yet: leave this list empty."))
+    months = v.integer("duration_months", required=False, minimum=1, maximum=60,
+                       default=STAGE_MONTHS.get(stage) if stage else None)
+    documents = _kinds(v, "required_documents", data.get("required_documents"))
+    eligibility = _eligibility(v, data.get("eligibility"))
     questions = _questions(v, data.get("questions"))
     rubric = _rubric(v, data.get("rubric"))
     if programme_id and not permissions.can_create_call(actor, programme_id):
@@ -127,7 +176,8 @@ def create_call(actor: Actor, data: Any) -> Call:
             programme_id=programme_id, stage=stage, title=title, opens_at=opens_at,
             closes_at=closes_at, budget=budget, cap_per_project=cap, rubric=rubric,
             questions=questions, required_documents=documents, review_quorum=quorum,
-            disagreement_limit=limit, blind_review=blind, workflow_name=definition.name,
+            disagreement_limit=limit, blind_review=blind, eligibility=eligibility,
+            duration_months=months, workflow_name=definition.name,
             workflow_version=definition.version,
         )
         db.session.add(call)
@@ -137,7 +187,8 @@ def create_call(actor: Actor, data: Any) -> Call:
             entity_id=call.id, action="create",
             payload={"programme_id": programme_id, "stage": stage, "title": title,
                      "opens_at": opens_at, "closes_at": closes_at, "budget": budget,
-                     "cap_per_project": cap, "workflow": [definition.name, definition.version]},
+                     "cap_per_project": cap, "duration_months": months,
+                     "workflow": [definition.name, definition.version]},
         )
     return call
 

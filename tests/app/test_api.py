@@ -253,7 +253,7 @@ def test_calls_create_list_and_refusals(api, create_programme, create_user):
     problem = assert_problem(manager.post("/calls", json=malformed), 422)
     assert {"stage", "budget", "rubric.pass_threshold", "rubric.criteria"} <= set(
         problem["errors"])
-    unacceptable = body | {"closes_at": body["opens_at"], "required_documents": ["pitch_deck"]}
+    unacceptable = body | {"closes_at": body["opens_at"], "required_documents": ["Pitch deck!"]}
     problem = assert_problem(manager.post("/calls", json=unacceptable), 422)
     assert {"closes_at", "required_documents"} <= set(problem["errors"])
 
