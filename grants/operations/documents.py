@@ -33,7 +33,7 @@ from grants.operations.core import transaction
 from grants.operations.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from grants.operations.workflow import EntityKind, Hooks, Seen, load
 from grants.permissions.documents import can_upload, roles_on_documents
-from grants.storage import CHUNK, TooBig, storage
+from grants.storage import CHUNK, Stored, TooBig, storage
 
 OTHER = "other"  # a kind every application may upload besides those its call asks for
 MAX_NAME = 255
@@ -215,6 +215,27 @@ def _check_can_upload(item: Seen) -> None:
                          state=labels.state(application.state)))
 
 
+def _store(stream: BinaryIO, size: int, limit: int, kind: str, filename: str
+           ) -> tuple[Stored, str, str]:
+    """Check the file's size and type, then keep it: (where, its clean name, its type)."""
+    if size > limit:
+        raise too_large()
+    if size == 0:
+        raise Invalid(_("The file is empty."), {"file": _("The file is empty.")})
+    content_type = detect(stream)
+    name = clean_name(filename)
+    if content_type is None:
+        message = _("“%(name)s” is not a PDF, DOCX, XLSX, PNG or JPEG file: its content is of "
+                    "another type, whatever its name says. Upload one of these types.",
+                    name=name or "?")
+        raise Invalid(message, {"file": message})
+    try:
+        stored = storage().save(stream, max_bytes=limit)
+    except TooBig:
+        raise too_large() from None
+    return stored, name or kind + ALLOWED[content_type][1], content_type
+
+
 def upload(actor: Actor, application_id: Any, kind: Any, file: Any) -> Document:
     """Keep `file` (an uploaded file: `filename` and a binary `stream`) as the application's
     document of `kind`, replacing the current one of that kind. Refusals keep nothing:
@@ -232,23 +253,12 @@ def upload(actor: Actor, application_id: Any, kind: Any, file: Any) -> Document:
     if errors:
         raise Invalid(_("Some fields are not valid."), errors)
     limit = max_bytes()
-    stream, size = _seekable(stream, limit)
-    if size > limit:
-        raise too_large()
-    if size == 0:
-        raise Invalid(_("The file is empty."), {"file": _("The file is empty.")})
-    content_type = detect(stream)
-    name = clean_name(file.filename)
-    if content_type is None:
-        message = _("“%(name)s” is not a PDF, DOCX, XLSX, PNG or JPEG file: its content is of "
-                    "another type, whatever its name says. Upload one of these types.",
-                    name=name or "?")
-        raise Invalid(message, {"file": message})
-    name = name or kind + ALLOWED[content_type][1]
+    seekable, size = _seekable(stream, limit)
     try:
-        stored = storage().save(stream, max_bytes=limit)
-    except TooBig:
-        raise too_large() from None
+        stored, name, content_type = _store(seekable, size, limit, kind, file.filename)
+    finally:
+        if seekable is not stream:
+            seekable.close()
     try:
         with transaction():
             application, roles = load(applications.KIND, actor, item.entity.id, lock=True)

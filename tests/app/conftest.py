@@ -141,6 +141,7 @@ def app(tmp_path_factory):
         "SECRET_KEY": "test",
         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
         "WTF_CSRF_ENABLED": False,
+        "DOCUMENT_STORAGE": str(tmp_path_factory.mktemp("documents")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 25, "max_overflow": 5}
         if os.environ.get("GRANTS_TEST_DATABASE_URL") else {},
     })
