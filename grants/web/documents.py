@@ -32,12 +32,17 @@ def _upload_limit(endpoint: str | None, _values: dict | None) -> None:
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(_error: RequestEntityTooLarge):
-    """A body over the limit (found before the handler ran): the page again, saying so."""
-    application_id = (request.view_args or {}).get("application_id")
+    """A body over the limit (found before the handler ran, often by the CSRF check): the
+    documents page again, saying so; the plain error page for whoever may not see it."""
     message = documents.too_large().detail
-    if request.endpoint != "documents.upload" or application_id is None:
-        return render_template("error.html", status=413, message=message), 413
-    return _render(application_id, 413, message=message, form=EmptyForm(formdata=None))
+    application_id = (request.view_args or {}).get("application_id")
+    if request.endpoint == "documents.upload" and current_user.is_authenticated:
+        try:  # the form is never read again: it is what was too large
+            return _render(application_id, 413, message=message,
+                           form=EmptyForm(formdata=None))
+        except OperationError:
+            pass
+    return render_template("error.html", status=413, message=message), 413
 
 
 def _render(application_id: int, status: int = 200, *, errors: dict | None = None,
