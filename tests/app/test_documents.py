@@ -274,6 +274,42 @@ def test_a_body_announced_too_large_is_refused_before_it_is_read(app, world, api
     assert "20 MB" in problem_of(response, 413)["detail"]
 
 
+class Endless(io.RawIOBase):
+    """A multipart body that goes on and on, counting what is read of it."""
+
+    def __init__(self):
+        self.read_bytes = 0
+        self.head = (b"--x\r\nContent-Disposition: form-data; name=\"file\"; "
+                     b"filename=\"big.pdf\"\r\n\r\n%PDF-1.7\n")
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        chunk = (self.head + b"0" * len(buffer))[:len(buffer)]
+        self.head = b""
+        buffer[:len(chunk)] = chunk
+        self.read_bytes += len(chunk)
+        return len(chunk)
+
+
+def test_a_body_without_a_length_is_read_only_up_to_the_limit(app, world, api):
+    call, startup, application = world
+    body = Endless()
+    app.config["DOCUMENT_MAX_BYTES"] = 1000
+    try:
+        response = api(startup).post(
+            f"/applications/{application.id}/documents",
+            content_type="multipart/form-data; boundary=x",
+            environ_overrides={"wsgi.input": body, "wsgi.input_terminated": True,
+                               "HTTP_TRANSFER_ENCODING": "chunked"})
+    finally:
+        app.config["DOCUMENT_MAX_BYTES"] = 20 * 1024 * 1024
+    assert "1.000 B" in problem_of(response, 413)["detail"]
+    assert 1000 < body.read_bytes <= 1000 + 64 * 1024 + 64 * 1024  # the limit, one buffer
+    assert document_count() == 0
+
+
 def test_the_document_limit_applies_to_uploads_and_other_forms_keep_theirs(
         app, world, api, client, login):
     call, startup, application = world
@@ -533,6 +569,7 @@ def test_the_upload_is_audited_and_appears_in_the_applications_history(
     login(startup)
     page = client.get(f"/applications/{application.id}").text
     assert page.count("<tr>") == 3  # the header and two events
+    assert "(Kế hoạch.pdf)" in page
 
 
 def test_the_page_says_what_is_missing_and_hides_the_forms_after_submit(
