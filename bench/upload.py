@@ -19,6 +19,7 @@ import http.client
 import json
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -108,6 +109,9 @@ def upload(port: int, token: str, application_id: int, path: Path) -> float:
 
     length = len(head) + path.stat().st_size + len(tail)
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    connection.connect()
+    # no Nagle: small writes (the body's head, the response) are not held for a delayed ACK
+    connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     start = time.perf_counter()
     connection.request("POST", f"/api/v1/applications/{application_id}/documents", body=body(),
                        headers={"Authorization": f"Bearer {token}", "Content-Length": str(length),
