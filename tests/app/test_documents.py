@@ -318,6 +318,7 @@ def test_the_document_limit_applies_to_uploads_and_other_forms_keep_theirs(
         created = upload(api(startup), application.id, PDF + b"0" * 5000)
         assert created.status_code == 201, created.text
         login(startup)
+        assert upload(client, application.id, PDF + b"0" * 5000).status_code == 302
         assert client.post("/organizations/new", data={"name": "x" * 5000}).status_code == 413
     finally:
         app.config["MAX_CONTENT_LENGTH"] = 20 * 1024 * 1024
