@@ -33,6 +33,8 @@ PAGES = {
     "API applications (startup)": ("startup", "/api/v1/applications"),
     "API applications (manager)": ("manager", "/api/v1/applications?call_id={call}"),
     "API history": ("manager", "/api/v1/applications/{application}/history"),
+    "GET /applications/<id>/documents": ("manager", "/applications/{application}/documents"),
+    "API documents": ("manager", "/api/v1/applications/{application}/documents"),
     "API calls": ("startup", "/api/v1/calls"),
 }
 LOGINS = {"startup": ("startup@demo.local", "demo-startup"),

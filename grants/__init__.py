@@ -51,10 +51,12 @@ def create_app(config: dict[str, Any] | None = None, *, workflows: Registry | No
 
     from grants import cli, models  # noqa: F401  (models register their tables)
     from grants.api import api
-    from grants.operations import applications, workflow
+    from grants.operations import applications, documents, workflow
     from grants.web import register_web
 
-    shipped_kinds = (applications.KIND,)  # one adapter per entity the definitions name
+    # one adapter per entity the definitions name; documents have none, but their adapter
+    # gives them the access rule and a place in the application's history
+    shipped_kinds = (applications.KIND, documents.KIND)
     workflow.install(app, workflows or default_registry(),
                      shipped_kinds if entity_kinds is None else entity_kinds,
                      unbuilt={"tranche"})  # the funding capability builds its adapter

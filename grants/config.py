@@ -24,6 +24,11 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "API_PAGE_SIZE": 50,
+        # Uploaded documents (grants/storage.py): where their bytes go (a folder outside the web
+        # root, shared by every server) and the largest file accepted.
+        "DOCUMENT_STORAGE": os.environ.get("GRANTS_DOCUMENT_STORAGE", "").strip()
+        or os.path.join(instance_path, "documents"),
+        "DOCUMENT_MAX_BYTES": int(os.environ.get("GRANTS_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)),
         # JSON bodies of the API: larger ones are refused (413) before they are parsed.
         "API_MAX_BODY_BYTES": int(os.environ.get("GRANTS_API_MAX_BODY_BYTES", 1024 * 1024)),
         # Outgoing mail (grants/outbox.py). Links in mails start with BASE_URL.

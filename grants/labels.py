@@ -36,6 +36,7 @@ STATES = {
 ACTIONS = {
     "create": _l("Created"),
     "edit": _l("Edited"),
+    "upload": _l("Uploaded"),  # a document (grants/operations/documents.py)
     "submit": _l("Submit"),
     "return_for_changes": _l("Return for changes"),
     "resubmit": _l("Resubmit"),

@@ -13,7 +13,7 @@ from flask import Flask
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
-from grants.api.endpoint import Operation
+from grants.api.endpoint import BINARY, Operation
 from grants.api.fields import Id
 from grants.api.schemas import Problem
 
@@ -75,8 +75,9 @@ def build(app: Flask) -> dict[str, Any]:
     for _rule, _method, operation in routes:
         wanted += [(model, mode) for model, mode in ((operation.response, "serialization"),
                                                      (operation.body, "validation"),
+                                                     (operation.form, "validation"),
                                                      (operation.query, "validation"))
-                   if model is not None and (model, mode) not in wanted]
+                   if model not in (None, BINARY) and (model, mode) not in wanted]
     refs, defs = models_json_schema(wanted, ref_template=REF, schema_generator=OpenAPISchema)
     schemas = defs["$defs"]
     paths: dict[str, dict[str, Any]] = {}
@@ -107,7 +108,9 @@ def _operation(operation: Operation, rule: str, refs: dict, schemas: dict) -> di
     problem = {"application/problem+json": {"schema": refs[(Problem, "serialization")]}}
     success: dict[str, Any] = {
         "description": HTTPStatus(operation.status).phrase,
-        "content": {"application/json": {
+        "content": {media_type: {"schema": {"type": "string", "contentMediaType": media_type}}
+                    for media_type in operation.produces}
+        if operation.response is BINARY else {"application/json": {
             "schema": refs[(operation.response, "serialization")]}},
     }
     if operation.status == 201:
@@ -124,6 +127,9 @@ def _operation(operation: Operation, rule: str, refs: dict, schemas: dict) -> di
     if operation.body is not None:
         result["requestBody"] = {"required": True, "content": {"application/json": {
             "schema": refs[(operation.body, "validation")]}}}
+    if operation.form is not None:
+        result["requestBody"] = {"required": True, "content": {"multipart/form-data": {
+            "schema": refs[(operation.form, "validation")]}}}
     if operation.public:
         result["security"] = []
     return result

@@ -15,10 +15,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainValidator,
     StrictBool,
+    WithJsonSchema,
     computed_field,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
+from werkzeug.datastructures import FileStorage
 
 from grants.api.fields import (
     Cursor,
@@ -470,3 +474,49 @@ class ApiDocument(Schema):
     info: dict[str, str]
     paths: dict[str, dict[str, Any]]
     components: dict[str, dict[str, Any]]
+
+
+# --- documents --------------------------------------------------------------------------
+
+
+def _uploaded(value: Any) -> Any:
+    """A file part of a multipart body (it has a file name); anything else is missing."""
+    if isinstance(value, FileStorage) and value.filename:
+        return value
+    raise PydanticCustomError("missing", "a file is required")
+
+
+UploadedFile = Annotated[Any, PlainValidator(_uploaded), WithJsonSchema({
+    "type": "string", "format": "binary", "contentMediaType": "application/octet-stream",
+    "description": "the file, as a part with a file name"})]
+
+
+class DocumentUpload(Schema):
+    """A document for an application (multipart/form-data). Its type is decided from its
+    content: PDF, DOCX, XLSX, PNG or JPEG; at most DOCUMENT_MAX_BYTES (20 MB by default)."""
+
+    file: UploadedFile
+    kind: text(40) = Field(description=(
+        "what the document is: one of the call's `required_documents`, the key of one of its "
+        "`file` questions, or `other`"))
+
+
+class Document(Schema):
+    """An uploaded document. Uploading a kind again replaces it; the earlier one stays listed
+    with `current` false."""
+
+    id: int = Field(ge=1)
+    application_id: int = Field(ge=1)
+    kind: str
+    file_name: str = Field(description="as uploaded, without any folder")
+    content_type: str = Field(description="decided from the content, not the name")
+    size: int = Field(ge=0, description="bytes")
+    sha256: str = Field(pattern="^[0-9a-f]{64}$")
+    uploaded_by_id: int = Field(ge=1)
+    uploaded_at: datetime
+    replaces_id: int | None = Field(description="the earlier document of this kind, if any")
+    current: bool = Field(description="the newest of its kind")
+
+
+class DocumentQuery(Schema):
+    cursor: Cursor | None = None

@@ -12,16 +12,13 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 
 from grants import labels
-from grants.operations import Invalid, OperationError
+from grants.operations import Invalid
+from grants.operations.errors import TooLarge
 
 MAX_DEPTH = 64
 # A JSON string (possibly unterminated), and anything that is not a bracket.
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
 _NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
-
-
-class TooLarge(OperationError):
-    status = 413
 
 
 def nesting_depth(text: str, limit: int = MAX_DEPTH) -> int:

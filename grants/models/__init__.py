@@ -4,6 +4,7 @@ from grants.models.accounts import SYSTEM, Actor, ApiToken, RoleGrant, System, U
 from grants.models.applications import Application
 from grants.models.audit import AuditEvent, AuditHead
 from grants.models.counts import StateCount
+from grants.models.documents import Document
 from grants.models.enums import FIELDS, Role, Stage
 from grants.models.notifications import Notification
 from grants.models.organizations import Membership, Organization, Project
@@ -20,6 +21,7 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "Call",
+    "Document",
     "Membership",
     "Notification",
     "Organization",

@@ -97,9 +97,12 @@ def required_answers(ctx: Context) -> list[str]:
 
 @hooks.guard
 def required_documents(ctx: Context) -> list[str]:
-    # Uploads are not built yet: no document can be attached, so every required kind is missing.
-    return [_("A document is missing: %(kind)s", kind=kind)
-            for kind in ctx.entity.call.required_documents]
+    """Every kind the call requires (its required documents and required file questions) has
+    a current document."""
+    from grants.operations import documents  # (documents build on this module)
+
+    return [_("A document is missing: %(kind)s", kind=label)
+            for label in documents.missing(ctx.entity)]
 
 
 def _within_cap(amount: int, cap: int) -> list[str]:

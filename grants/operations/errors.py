@@ -37,3 +37,9 @@ class Invalid(OperationError):
                  problems: list[str] | None = None):
         super().__init__(detail, errors)
         self.problems = problems or []
+
+
+class TooLarge(OperationError):
+    """A body or an upload over its size limit."""
+
+    status = 413

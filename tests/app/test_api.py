@@ -329,6 +329,10 @@ def test_openapi_documents_every_route_with_its_shapes(app, client):
             bodies = [operation["requestBody"]] if "requestBody" in operation else []
             for status, answer in operation["responses"].items():
                 assert status.isdigit(), where
+                if status < "400" and all(  # a file answer: each type a string of bytes
+                        content["schema"] == {"type": "string", "contentMediaType": media_type}
+                        for media_type, content in answer["content"].items()):
+                    continue
                 (media_type,) = answer["content"]
                 assert media_type == ("application/json" if status < "400"
                                       else "application/problem+json"), (where, status)

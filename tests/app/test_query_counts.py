@@ -139,3 +139,44 @@ def test_the_maintained_state_counts_equal_a_count_of_the_rows(
     for call_id, state, n in counted:
         expected.setdefault(call_id, {})[state] = n
     assert calls.state_counts(list(expected)) == expected
+
+
+@pytest.fixture
+def papers(create_user, create_call, create_organization, create_application):
+    """grow(n) uploads n documents (each kind replaced as it goes) to one startup's draft;
+    returns the startup and the application's id."""
+    import io
+
+    from grants.operations import documents
+
+    call = create_call(required_documents=["business_plan", "budget"])
+    startup = create_user("applicant")
+    application = create_application(startup, call)
+    kinds = ["business_plan", "budget", "other"]
+
+    def grow(n: int):
+        for i in range(n):
+            upload = type("Upload", (), {"filename": f"{i}.pdf",
+                                         "stream": io.BytesIO(b"%PDF-1.7\n%%EOF\n")})()
+            documents.upload(startup, application.id, kinds[i % 3], upload)
+        return startup, application.id
+
+    return grow
+
+
+DOCUMENT_LISTS = {
+    "documents page": lambda client, login, api, startup, application_id: (
+        login(startup).get, f"/applications/{application_id}/documents"),
+    "documents endpoint": lambda client, login, api, startup, application_id: (
+        api(startup).get, f"/applications/{application_id}/documents"),
+}
+
+
+@pytest.mark.parametrize("name", DOCUMENT_LISTS)
+def test_a_documents_list_issues_as_many_statements_for_3_as_for_30_documents(
+        name, papers, client, login, api):
+    startup, application_id = papers(3)
+    get, path = DOCUMENT_LISTS[name](client, login, api, startup, application_id)
+    small = counted(get, path)
+    papers(27)
+    assert counted(get, path) == small, name

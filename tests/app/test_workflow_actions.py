@@ -40,7 +40,7 @@ def test_submit_moves_to_submitted_and_records_one_event(setup):
 
 def test_submit_lists_every_missing_piece(create_user, create_call, create_application):
     call = create_call(cap_per_project=10_000_000)
-    call.required_documents = ["pitch_deck"]  # calls cannot ask for documents until uploads exist
+    call.required_documents = ["pitch_deck"]
     db.session.commit()
     startup = create_user("applicant")
     application = create_application(startup, call, complete=False,
@@ -50,7 +50,7 @@ def test_submit_lists_every_missing_piece(create_user, create_call, create_appli
     problems = " | ".join(refused.value.problems)
     assert "summary" in problems
     assert "Problem" in problems  # the required question's label
-    assert "pitch_deck" in problems
+    assert "Pitch deck" in problems  # the kind's readable name
     assert "cap" in problems
     db.session.expire_all()
     assert application.state == "draft" and len(events_of(application)) == 1

@@ -51,6 +51,7 @@ def live_server(tmp_path_factory) -> Iterator[str]:
         "SECRET_KEY": "x",
         "DEMO_MODE": True,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        "DOCUMENT_STORAGE": str(tmp_path_factory.mktemp("browser-documents")),
     })
     assert app.config.get("WTF_CSRF_ENABLED", True), "the browser tests post real forms"
     with app.app_context():
