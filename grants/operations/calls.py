@@ -314,6 +314,18 @@ def list_programmes(*, before_id: int | None = None, limit: int | None = None
     return list(db.session.scalars(query))
 
 
+def programmes_for_new_calls(actor: Actor, limit: int = 200) -> list[Programme]:
+    """The programmes where `actor` may open calls (managers and admins), newest first."""
+    where = permissions.programmes_where(actor, Role.MANAGER.value) | \
+        permissions.programmes_where(actor, Role.ADMIN.value)
+    if not where:
+        return []
+    query = select(Programme).order_by(Programme.id.desc()).limit(limit)
+    if None not in where:
+        query = query.where(Programme.id.in_(sorted(where)))
+    return list(db.session.scalars(query))
+
+
 def get_programme(programme_id: Any) -> Programme:
     return by_id(Programme, programme_id)
 

@@ -24,7 +24,10 @@ def call_list():
     counts = calls.state_counts([c.id for c in rows])
     awaiting = {c.id: sum(n for state, n in counts[c.id].items()
                           if state in calls.definition(c).tagged("received")) for c in rows}
-    return render_template("manage/calls.html", calls=rows, counts=counts, awaiting=awaiting)
+    return render_template(
+        "manage/calls.html", calls=rows, counts=counts, awaiting=awaiting,
+        can_create=bool(calls.programmes_for_new_calls(current_user, limit=1)),
+        editable={c.id for c in rows if permissions.can_edit_call(current_user, c)})
 
 
 @bp.get("/calls/<int:call_id>")
