@@ -6,6 +6,7 @@ from typing import Any
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from grants import audit, permissions
 from grants.extensions import db
@@ -307,8 +308,9 @@ def get_call(call_id: Any) -> Call:
 
 def list_programmes(*, before_id: int | None = None, limit: int | None = None
                     ) -> list[Programme]:
-    """Programmes, newest first."""
-    query = select(Programme).order_by(Programme.id.desc()).limit(limit)
+    """Programmes, newest first, with their targets (one more statement for all of them)."""
+    query = select(Programme).options(selectinload(Programme.targets)) \
+        .order_by(Programme.id.desc()).limit(limit)
     if before_id is not None:
         query = query.where(Programme.id < before_id)
     return list(db.session.scalars(query))

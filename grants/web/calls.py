@@ -315,7 +315,9 @@ def _editor(call=None, programmes=None):
                 if opened:
                     for name in calls.FROZEN:
                         data.pop(name, None)
-                    data.pop("rubric", None)
+                for name in ("opens_at", "closes_at"):  # the page shows minutes only
+                    if data[name] == _local(getattr(call, name)):
+                        data.pop(name)
                 saved = calls.update_call(current_user, call.id, data)
         except Invalid as error:
             errors = form_errors(error, kept)
