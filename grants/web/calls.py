@@ -63,6 +63,11 @@ def field_label(field: str) -> str:
     return labels.field(field)
 
 
+@bp.app_template_global("months")
+def months(n: int) -> str:
+    return _("1 month") if n == 1 else _("%(n)d months", n=n)
+
+
 @bp.app_template_global("question_type")
 def question_type(kind: str) -> str:
     return str(QUESTION_TYPES[kind]) if kind in QUESTION_TYPES else labels.readable(kind)
@@ -135,7 +140,8 @@ def _posted_rows(form: MultiDict) -> dict[str, list[dict[str, Any]]]:
 
 
 def _blank(row: dict[str, Any], section: str) -> bool:
-    return not any(str(row[name]).strip() for name in ROWS[section])
+    """Nothing typed (a select always sends its first option: it does not count)."""
+    return not any(str(row[name]).strip() for name in ROWS[section] if name != "type")
 
 
 def _unique(key: str, taken: set[str]) -> str:
@@ -338,7 +344,7 @@ def _render(call, programmes, values, rows, errors, opened):
     return render_template(
         "calls/form.html", call=call, programmes=programmes, values=values, rows=rows,
         errors=errors, opened=opened, stages=list(Stage), fields=FIELDS,
-        question_types=calls.QUESTION_TYPES, caps=calls.STAGE_CAPS, months=calls.STAGE_MONTHS,
+        question_types=calls.QUESTION_TYPES, caps=calls.STAGE_CAPS, durations=calls.STAGE_MONTHS,
         common_documents=COMMON_DOCUMENTS, form=EmptyForm(formdata=None))
 
 

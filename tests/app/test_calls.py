@@ -51,6 +51,8 @@ def new_call_form(programme_id: int, **overrides) -> dict:
         "questions-0-required": "on",
         "questions-1-label": "Mô hình", "questions-1-type": "choice", "questions-1-key": "model",
         "questions-1-choices": "B2B\nB2C\n", "questions-1-help": "",
+        "questions-2-label": "", "questions-2-type": "long_text", "questions-2-key": "",
+        "questions-2-choices": "", "questions-2-help": "", "questions-2-required": "on",
         "documents-0-kind": "business_plan", "documents-1-kind": "Báo cáo tài chính",
         "max_age_years": "5", "eligibility_fields": ["fintech", "health"],
     } | overrides
