@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_timedelta
+from flask_babel import format_decimal, format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -237,8 +237,9 @@ def values_of(call) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
     """A saved call as the editor's values and rows."""
     values = {
         "stage": call.stage, "title": call.title, "opens_at": _local(call.opens_at),
-        "closes_at": _local(call.closes_at), "budget": call.budget,
-        "cap_per_project": call.cap_per_project, "duration_months": call.duration_months,
+        "closes_at": _local(call.closes_at), "budget": format_decimal(call.budget),
+        "cap_per_project": format_decimal(call.cap_per_project),
+        "duration_months": call.duration_months,
         "review_quorum": call.review_quorum, "disagreement_limit": call.disagreement_limit,
         "blind_review": call.blind_review,
         "pass_threshold": call.rubric.get("pass_threshold", ""),
@@ -290,7 +291,7 @@ def _editor(call=None, programmes=None):
             values, rows = values_of(call)
         else:
             stage = Stage.PRE_INCUBATION.value
-            values = {"stage": stage, "cap_per_project": calls.STAGE_CAPS[stage],
+            values = {"stage": stage, "cap_per_project": format_decimal(calls.STAGE_CAPS[stage]),
                       "duration_months": calls.STAGE_MONTHS[stage], "review_quorum": 3,
                       "disagreement_limit": 30, "pass_threshold": 60,
                       "programme_id": request.args.get("programme_id", ""),
@@ -340,10 +341,47 @@ def _editor(call=None, programmes=None):
     return _render(call, programmes, values, rows, errors, opened), status
 
 
+# The editor's fields by name, to say in the summary of errors which field each one is about.
+LABELS = {
+    "programme_id": _l("Programme"), "title": _l("Title"), "stage": _l("Stage"),
+    "opens_at": _l("Opens"), "closes_at": _l("Closes (the deadline)"),
+    "budget": _l("Budget of the call (VND)"), "cap_per_project": _l("Cap per project (VND)"),
+    "duration_months": _l("Support lasts (months)"),
+    "review_quorum": _l("Reviews per application"),
+    "disagreement_limit": _l("Disagreement limit (points out of 100)"),
+    "pass_threshold": _l("Pass threshold (weighted score out of 100)"),
+    "criteria": _l("Rubric: the criteria reviewers score"),
+    "questions": _l("Questions for applicants"), "documents": _l("Required documents"),
+    "max_age_years": _l("Startup founded at most this many years ago"),
+    "eligibility_fields": _l("Fields the project must be in (none ticked: any field)"),
+}
+ROW_LABELS = {
+    "criteria": (_l("Criterion %(n)d"), {"key": _l("Short key"), "name": _l("Name"),
+                                          "weight": _l("Weight"),
+                                          "max_score": _l("Highest score"),
+                                          "guidance": _l("What reviewers look for")}),
+    "questions": (_l("Question %(n)d"), {"key": _l("Short key"), "label": _l("Question"),
+                                         "type": _l("Answer type"),
+                                         "choices": _l("Options (for a choice: one per line)"),
+                                         "help": _l("Help shown under the question")}),
+    "documents": (_l("Document %(n)d"), {"kind": _l("Kind of document")}),
+}
+
+
+def label_of(name: str) -> str:
+    """The words a person sees for a field of the editor: "Criterion 2, Weight"."""
+    if m := re.fullmatch(r"(criteria|questions|documents)-(\d+)-(\w+)", name):
+        section, index, field = m.groups()
+        row, fields = ROW_LABELS[section]
+        return f"{str(row) % {'n': int(index) + 1}}, {fields.get(field, field)}"
+    return str(LABELS.get(name, name))
+
+
 def _render(call, programmes, values, rows, errors, opened):
     return render_template(
         "calls/form.html", call=call, programmes=programmes, values=values, rows=rows,
-        errors=errors, opened=opened, stages=list(Stage), fields=FIELDS,
+        errors=errors, opened=opened, label_of=label_of, grouped=format_decimal,
+        stages=list(Stage), fields=FIELDS,
         question_types=calls.QUESTION_TYPES, caps=calls.STAGE_CAPS, durations=calls.STAGE_MONTHS,
         common_documents=COMMON_DOCUMENTS, form=EmptyForm(formdata=None))
 

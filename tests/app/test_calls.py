@@ -286,10 +286,10 @@ def test_a_manager_creates_a_call_in_the_page(client, login, create_programme, c
 def test_the_editor_offers_the_stage_defaults(client, login, create_programme, create_user):
     programme = create_programme()
     login(create_user("manager", programme))
-    page = client.get("/calls/new").text
-    assert 'data-cap="80000000" data-months="12"' in page
-    assert 'data-cap="400000000" data-months="12"' in page
-    assert re.search(r'id="cap_per_project"[^>]*value="40000000"', page)
+    page = in_english(client).get("/calls/new").text
+    assert 'data-cap="80,000,000" data-months="12"' in page
+    assert 'data-cap="400,000,000" data-months="12"' in page
+    assert re.search(r'id="cap_per_project"[^>]*value="40,000,000"', page)
 
 
 @pytest.mark.parametrize(("typed", "field", "message"), [
@@ -314,7 +314,10 @@ def test_a_refused_call_shows_each_error_beside_its_field_and_keeps_what_was_typ
     page = response.text
     assert re.search(rf'<ul class="errors" id="{field}-error"><li>{re.escape(message)}', page), \
         page[page.find("error-summary"):][:600]
-    assert f'href="#{field}"' in page  # the summary links to the field
+    # the summary names the field and links to it
+    assert re.search(rf'href="#{field}">[^<]+: {re.escape(message)}', page)
+    if field == "criteria-0-weight":
+        assert f'href="#{field}">Criterion 1, Weight: ' in page
     for kept in ("Ươm tạo đợt 1/2027", "Đổi mới sáng tạo", "Mới ở đâu?", "Khách hàng là ai?",
                  "Báo cáo tài chính", "800.000.000"):
         assert kept in page

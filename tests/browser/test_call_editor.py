@@ -44,7 +44,7 @@ def test_a_manager_creates_a_call_in_the_page_and_it_appears_in_the_public_list(
     page.fill("#title", title)
     page.select_option("#stage", "acceleration")
     # the stage filled in the city's cap and duration for acceleration
-    expect(page.locator("#cap_per_project")).to_have_value("400000000")
+    expect(page.locator("#cap_per_project")).to_have_value("400.000.000")
     expect(page.locator("#duration_months")).to_have_value("12")
     now = datetime.now(HCMC)
     page.fill("#opens_at", (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"))
