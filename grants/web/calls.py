@@ -225,8 +225,16 @@ def form_errors(error: Invalid, kept: dict[str, list[int]]) -> dict[str, str]:
             section, index, field = m.groups()
             row = kept[section][int(index)] if int(index) < len(kept[section]) else 0
             name = f"{section}-{row}-{field or 'key'}"
+        if name in ("opens_at", "closes_at") and message in moment_messages():
+            message = _("Enter the day, month, year, hour and minute.")
         errors.setdefault(name, message)
     return errors
+
+
+def moment_messages() -> set[str]:
+    """The operation's words for a missing or unreadable date-time, written for the API."""
+    return {_("A date and time is required (ISO 8601)."),
+            _("Not a valid date and time (ISO 8601).")}
 
 
 def _local(moment: datetime | None) -> str:

@@ -325,6 +325,17 @@ def test_a_refused_call_shows_each_error_beside_its_field_and_keeps_what_was_typ
     assert db.session.scalars(select(Call)).first() is None
 
 
+def test_the_page_asks_for_a_missing_date_in_plain_words(
+        client, login, create_programme, create_user):
+    programme = create_programme()
+    login(create_user("manager", programme))
+    in_english(client)
+    page = client.post("/calls/new", data=new_call_form(programme.id, opens_at="")).text
+    assert re.search(r'id="opens_at-error"><li>Enter the day, month, year, hour and minute.',
+                     page)
+    assert "ISO 8601" not in page
+
+
 def test_the_first_blank_row_past_a_removed_one_keeps_its_errors_in_place(
         client, login, create_programme, create_user):
     programme = create_programme()
