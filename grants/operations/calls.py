@@ -5,7 +5,7 @@ from typing import Any
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from grants import audit, permissions
@@ -294,6 +294,22 @@ def list_calls(*, stage: str | None = None, open_only: bool = False,
     if open_only:
         now = utcnow()
         query = query.where(Call.opens_at <= now, Call.closes_at > now)
+    return list(db.session.scalars(query))
+
+
+def open_calls(*, stage: str | None = None, after_id: int | None = None,
+               limit: int | None = None) -> list[Call]:
+    """The calls open now, the nearest deadline first; `after_id`: those after that call in
+    this order (keyset: one statement whatever the page)."""
+    now = utcnow()
+    query = select(Call).where(Call.opens_at <= now, Call.closes_at > now) \
+        .order_by(Call.closes_at, Call.id).limit(limit)
+    if stage:
+        query = query.where(Call.stage == stage)
+    if after_id is not None:
+        deadline = select(Call.closes_at).where(Call.id == after_id).scalar_subquery()
+        query = query.where(or_(Call.closes_at > deadline,
+                                and_(Call.closes_at == deadline, Call.id > after_id)))
     return list(db.session.scalars(query))
 
 

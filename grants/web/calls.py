@@ -91,13 +91,13 @@ def call_list():
     stage = request.args.get("stage") or None
     if stage not in (None, *(s.value for s in Stage)):
         stage = None
-    rows = calls.list_calls(stage=stage, open_only=True,
-                            before_id=identifier(request.args.get("before")), limit=PAGE + 1)
+    rows = calls.open_calls(stage=stage, after_id=identifier(request.args.get("after")),
+                            limit=PAGE + 1)
     more = len(rows) > PAGE
     rows = rows[:PAGE]
     return render_template("calls/list.html", calls=rows, stage=stage, stages=list(Stage),
                            now=utcnow(), time_left=time_left,
-                           next_before=rows[-1].id if more else None)
+                           next_after=rows[-1].id if more else None)
 
 
 @bp.get("/calls/<int:call_id>")

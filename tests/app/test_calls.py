@@ -481,15 +481,25 @@ def test_the_public_list_filters_by_stage(client, create_call, stage):
     assert client.get("/calls?stage=nonsense").status_code == 200
 
 
-def test_the_public_list_is_paginated(client, create_call):
-    made = [create_call(title=f"Call number {n}") for n in range(21)]
+def test_the_public_list_shows_the_nearest_deadline_first_and_is_paginated(
+        client, create_call):
+    # made in a shuffled order of deadlines; four share the last deadline, across the pages
+    days = [5, 3, 9, 1, 7, 2, 8, 4, 6, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]
+    made = [create_call(title=f"Call closing in {d:02d} days", closes_in=timedelta(days=d))
+            for d in days]
+    made += [create_call(title="Call closing in 20 days", closes_at=made[-1].closes_at
+                         .replace(tzinfo=None).isoformat() + "+00:00")
+             for _ in range(3)]
+    expected = [c.title for c in sorted(made, key=lambda c: (c.closes_at, c.id))]
+
     first = client.get("/calls").text
-    assert "Call number 20" in first and "Call number 0<" not in first
-    more = re.search(r'href="/calls\?before=(\d+)"', first)
-    assert more and int(more.group(1)) == made[1].id
-    second = client.get(f"/calls?before={more.group(1)}").text
-    assert "Call number 0<" in second and "Call number 20" not in second
-    assert 'href="/calls?before=' not in second
+    shown = re.findall(r"Call closing in \d+ days", first)
+    assert shown == expected[:20]
+    more = re.search(r'href="/calls\?after=(\d+)"', first)
+    assert more
+    second = client.get(f"/calls?after={more.group(1)}").text
+    assert re.findall(r"Call closing in \d+ days", second) == expected[20:]
+    assert 'href="/calls?after=' not in second
 
 
 def test_an_open_calls_page_has_everything_before_applying_and_an_apply_button(
