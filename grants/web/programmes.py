@@ -110,9 +110,9 @@ def _form(programme=None):
         else:
             flash(_("The programme is saved."), "success")
             return redirect(url_for("programmes.edit_programme", programme_id=saved.id))
-    years = _years(values["starts_on"], values["ends_on"])
-    if request.method == "POST" and not years:
-        years = sorted({year for _stage, year in grid})
+    # the period's years, and any other year a target was typed for (its error shows there)
+    years = sorted(set(_years(values["starts_on"], values["ends_on"]))
+                   | {year for (_stage, year), projects in grid.items() if projects})
     return render_template("programmes/form.html", programme=programme, values=values,
                            grid=grid, years=years, stages=list(Stage), errors=errors,
                            form=EmptyForm(formdata=None)), status

@@ -149,3 +149,18 @@ def test_the_programme_pages_are_for_admins_only(client, login, create_user, cre
     assert client.get("/programmes/new").status_code == 403
     assert client.post(f"/programmes/{programme.id}/edit",
                        data={"title": "Mine"}).status_code == 403
+
+
+def test_a_target_left_outside_a_shortened_period_is_shown_with_its_error(
+        client, login, create_user, create_programme):
+    programme = create_programme()  # 2024–2028
+    login(create_user("admin"))
+    client.post("/language/en")
+    response = client.post(f"/programmes/{programme.id}/edit", data={
+        "title": programme.title, "starts_on": "2024-01-01", "ends_on": "2026-12-31",
+        "target-incubation-2028": "30"})
+    assert response.status_code == 422
+    assert 'id="target-incubation-2028-error"><li>Must be a year of the programme' in \
+        response.text
+    db.session.expire_all()
+    assert db.session.get(Programme, programme.id).ends_on.year == 2028
