@@ -30,6 +30,7 @@ PAGES = {
     "GET /manage/calls": ("manager", "/manage/calls"),
     "GET /manage/calls/<id> (queue)": ("manager", "/manage/calls/{call}"),
     "GET /applications/<id>": ("manager", "/applications/{application}"),
+    "GET /calls (public list)": ("startup", "/calls"),
     "API applications (startup)": ("startup", "/api/v1/applications"),
     "API applications (manager)": ("manager", "/api/v1/applications?call_id={call}"),
     "API history": ("manager", "/api/v1/applications/{application}/history"),

@@ -5,7 +5,7 @@ from flask import g, url_for
 from grants.api import api
 from grants.api import schemas as s
 from grants.api.endpoint import endpoint, page, page_size
-from grants.operations import calls
+from grants.operations import calls, programmes
 
 
 @api.get("/programmes")
@@ -20,6 +20,21 @@ def programme_list(query: s.PageQuery):
 def programme_detail(programme_id: int):
     """One programme"""
     return calls.get_programme(programme_id)
+
+
+@api.post("/programmes")
+@endpoint(s.Programme, status=201, body=s.ProgrammeCreate, errors=(403,))
+def programme_create(body: dict):
+    """Create a programme (administrators)"""
+    programme = programmes.create_programme(g.api_user, body)
+    return programme, {"Location": url_for("api.programme_detail", programme_id=programme.id)}
+
+
+@api.patch("/programmes/<int:programme_id>")
+@endpoint(s.Programme, body=s.ProgrammeUpdate, errors=(403, 404))
+def programme_update(programme_id: int, body: dict):
+    """Change a programme's title, period or KPI targets (administrators)"""
+    return programmes.update_programme(g.api_user, programme_id, body)
 
 
 @api.get("/calls")
@@ -43,3 +58,10 @@ def call_create(body: dict):
     """Open a call (programme managers)"""
     call = calls.create_call(g.api_user, body)
     return call, {"Location": url_for("api.call_detail", call_id=call.id)}
+
+
+@api.patch("/calls/<int:call_id>")
+@endpoint(s.Call, body=s.CallUpdate, errors=(403, 404, 409))
+def call_update(call_id: int, body: dict):
+    """Change a call's settings; what applicants answer is frozen once it opens"""
+    return calls.update_call(g.api_user, call_id, body)

@@ -254,6 +254,56 @@ class CallQuery(Schema):
     cursor: Cursor | None = None
 
 
+class CallUpdate(Schema):
+    """Change a call's settings (a manager of its programme, or an admin); only the fields
+    sent change. Once the call has opened, `stage`, `rubric`, `questions`,
+    `required_documents` and `eligibility` are frozen (409); the budget never goes below what
+    is already awarded in the call (422)."""
+
+    stage: Stage = None
+    title: Title = None
+    opens_at: Moment = Field(None, description="once the call has opened, not in the future")
+    closes_at: Moment = Field(None, description="after `opens_at`")
+    budget: Money = Field(None, description="VND; at least what is already awarded")
+    cap_per_project: maybe(Money) = Field(None, description=(
+        "VND; null: the city's cap for the stage"))
+    review_quorum: maybe(whole(1, 50)) = Field(None, description="null: 3")
+    disagreement_limit: maybe(whole(0, 100)) = Field(None, description="null: 30")
+    blind_review: StrictBool = None
+    duration_months: maybe(whole(1, 60)) = Field(None, description=(
+        "null: the city's duration for the stage"))
+    required_documents: list[Key] = Field(None, max_length=100)
+    eligibility: Eligibility = None
+    questions: list[Question] = Field(None, max_length=100)
+    rubric: Rubric = None
+
+
+class TargetInput(Schema):
+    stage: Stage
+    year: whole(1900, 2200, "a year of the programme's period")
+    projects: whole(0, 100_000, "projects to support at this stage that year")
+
+
+class ProgrammeCreate(Schema):
+    """Create a programme (administrators)."""
+
+    title: Title = Field(description="unique")
+    starts_on: Day
+    ends_on: Day = Field(description="not before `starts_on`")
+    targets: list[TargetInput] | None = Field(None, max_length=60, description=(
+        "KPI targets: one per stage and year"))
+
+
+class ProgrammeUpdate(Schema):
+    """Change a programme (administrators); only the fields sent change."""
+
+    title: Title = None
+    starts_on: Day = None
+    ends_on: Day = None
+    targets: list[TargetInput] = Field(None, max_length=60, description=(
+        "replaces every target"))
+
+
 class PageQuery(Schema):
     cursor: Cursor | None = None
 

@@ -1,18 +1,21 @@
-"""Programmes and calls: read them, open a new call."""
+"""Programmes and calls: read them, open a new call, change a call's settings."""
 
+from datetime import datetime
 from typing import Any
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from grants import audit, permissions
 from grants.extensions import db
 from grants.inputs import KEY, MAX_ID
-from grants.models import SYSTEM, Actor, Call, Programme, Role, Stage, utcnow
+from grants.models import SYSTEM, Actor, Application, Call, Programme, Role, Stage, utcnow
 from grants.models.enums import FIELDS
 from grants.operations import counts
 from grants.operations.core import Validator, by_id, transaction
-from grants.operations.errors import Forbidden
+from grants.operations.errors import Conflict, Forbidden, Invalid
 from grants.operations.workflow import workflows
 from workflow import Definition
 
@@ -142,10 +145,16 @@ def _acting_role(actor: Actor, programme_id: int) -> str:
     return Role.MANAGER.value if actor.has_role(Role.MANAGER, programme_id) else Role.ADMIN.value
 
 
-def create_call(actor: Actor, data: Any) -> Call:
-    """Open a call; it pins the latest version of its stage's workflow."""
-    v = Validator(data)
-    programme_id = v.integer("programme_id", minimum=1, maximum=MAX_ID)
+# What a call's settings are, in the order a page shows them.
+SETTINGS = ("stage", "title", "opens_at", "closes_at", "budget", "cap_per_project",
+            "duration_months", "review_quorum", "disagreement_limit", "blind_review",
+            "rubric", "questions", "required_documents", "eligibility")
+# What applicants may already have read and answered once the call opens: fixed from then on.
+FROZEN = ("stage", "rubric", "questions", "required_documents", "eligibility")
+
+
+def _settings(v: Validator, data: dict[str, Any]) -> dict[str, Any]:
+    """A call's settings from `data`, checked and cleaned; the problems go to `v`."""
     stage = v.choice("stage", [s.value for s in Stage])
     title = v.text("title")
     opens_at, closes_at = v.moment("opens_at"), v.moment("closes_at")
@@ -156,40 +165,118 @@ def create_call(actor: Actor, data: Any) -> Call:
                     default=STAGE_CAPS.get(stage) if stage else None)
     if budget is not None and cap is not None and cap > budget:
         v.fail("cap_per_project", _("Must not be more than the budget."))
-    quorum = v.integer("review_quorum", required=False, minimum=1, maximum=50, default=3)
-    limit = v.integer("disagreement_limit", required=False, maximum=100, default=30)
-    blind = v.boolean("blind_review")
-    months = v.integer("duration_months", required=False, minimum=1, maximum=60,
-                       default=STAGE_MONTHS.get(stage) if stage else None)
-    documents = _kinds(v, "required_documents", data.get("required_documents"))
-    eligibility = _eligibility(v, data.get("eligibility"))
-    questions = _questions(v, data.get("questions"))
-    rubric = _rubric(v, data.get("rubric"))
+    return {
+        "stage": stage, "title": title, "opens_at": opens_at, "closes_at": closes_at,
+        "budget": budget, "cap_per_project": cap,
+        "duration_months": v.integer("duration_months", required=False, minimum=1,
+                                     maximum=60,
+                                     default=STAGE_MONTHS.get(stage) if stage else None),
+        "review_quorum": v.integer("review_quorum", required=False, minimum=1, maximum=50,
+                                   default=3),
+        "disagreement_limit": v.integer("disagreement_limit", required=False, maximum=100,
+                                        default=30),
+        "blind_review": v.boolean("blind_review"),
+        "required_documents": _kinds(v, "required_documents", data.get("required_documents")),
+        "eligibility": _eligibility(v, data.get("eligibility")),
+        "questions": _questions(v, data.get("questions")),
+        "rubric": _rubric(v, data.get("rubric")),
+    }
+
+
+def create_call(actor: Actor, data: Any) -> Call:
+    """Open a call; it pins the latest version of its stage's workflow."""
+    v = Validator(data)
+    programme_id = v.integer("programme_id", minimum=1, maximum=MAX_ID)
+    settings = _settings(v, data)
     if programme_id and not permissions.can_create_call(actor, programme_id):
         raise Forbidden(_("Only a manager of this programme can open calls."))
     with transaction():
         if programme_id and db.session.get(Programme, programme_id) is None:
             v.fail("programme_id", _("No such programme."))
         v.check()
-        definition = workflows().registry.latest(stage)
-        call = Call(
-            programme_id=programme_id, stage=stage, title=title, opens_at=opens_at,
-            closes_at=closes_at, budget=budget, cap_per_project=cap, rubric=rubric,
-            questions=questions, required_documents=documents, review_quorum=quorum,
-            disagreement_limit=limit, blind_review=blind, eligibility=eligibility,
-            duration_months=months, workflow_name=definition.name,
-            workflow_version=definition.version,
-        )
+        definition = workflows().registry.latest(settings["stage"])
+        call = Call(programme_id=programme_id, workflow_name=definition.name,
+                    workflow_version=definition.version, **settings)
         db.session.add(call)
         db.session.flush()
         audit.record(
             actor=actor, role=_acting_role(actor, programme_id), entity_type="call",
             entity_id=call.id, action="create",
-            payload={"programme_id": programme_id, "stage": stage, "title": title,
-                     "opens_at": opens_at, "closes_at": closes_at, "budget": budget,
-                     "cap_per_project": cap, "duration_months": months,
-                     "workflow": [definition.name, definition.version]},
+            payload={"programme_id": programme_id, "workflow": [definition.name,
+                                                                 definition.version]}
+            | {k: settings[k] for k in ("stage", "title", "opens_at", "closes_at", "budget",
+                                        "cap_per_project", "duration_months")},
         )
+    return call
+
+
+def _as_data(call: Call) -> dict[str, Any]:
+    """The call's settings in the shape `create_call` takes."""
+    data = {name: getattr(call, name) for name in SETTINGS}
+    data["opens_at"], data["closes_at"] = call.opens_at.isoformat(), call.closes_at.isoformat()
+    return data
+
+
+def has_opened(call: Call, at: datetime | None = None) -> bool:
+    """From its opening on, what applicants read and answer is frozen (FROZEN)."""
+    return call.opens_at <= (at or utcnow())
+
+
+def awarded(call: Call) -> int:
+    """VND awarded in the call: the awards of the applications whose state commits budget."""
+    return db.session.scalar(
+        select(func.coalesce(func.sum(Application.awarded_amount), 0)).where(
+            Application.call_id == call.id,
+            Application.state.in_(definition(call).tagged("commits_budget"))))
+
+
+def update_call(actor: Actor, call_id: Any, data: Any) -> Call:
+    """Change a call's settings; only those sent change. Once the call has opened, FROZEN
+    settings stay as they are (409), its opening cannot move to the future, and the budget
+    never goes below what is already awarded in it."""
+    if not isinstance(data, dict):
+        raise Invalid(_("The request body must be a JSON object."))
+    with transaction():
+        call = by_id(Call, call_id)
+        if not permissions.can_edit_call(actor, call):
+            raise Forbidden(_("Only a manager of this call's programme can change it."))
+        # lock the call: an award in the call and a smaller budget take turns
+        db.session.execute(select(Call.id).where(Call.id == call.id).with_for_update())
+        current = _as_data(call)
+        before = _settings(Validator(current), current)
+        sent = {k: v for k, v in data.items() if k in SETTINGS}
+        v = Validator(current | sent)
+        after = _settings(v, current | sent)
+        now = utcnow()
+        opened = has_opened(call, now)
+        if opened and after["opens_at"] and after["opens_at"] != before["opens_at"] \
+                and after["opens_at"] > now:
+            v.fail("opens_at", _("The call has already opened: its opening can no longer "
+                                 "move to the future."))
+        v.check()
+        changes = {k: [before[k], after[k]] for k in SETTINGS if after[k] != before[k]}
+        frozen = [k for k in FROZEN if k in changes]
+        if opened and frozen:
+            raise Conflict(_(
+                "The call has opened, so its stage, rubric, questions, eligibility rules and "
+                "required documents can no longer change: applicants may already have "
+                "answered these questions and prepared for these rules. Title, dates, budget, "
+                "cap, quorum and disagreement limit may still change. (Refused: %(fields)s.)",
+                fields=", ".join(frozen)))
+        if "budget" in changes and after["budget"] < (spent := awarded(call)):
+            raise Invalid(_("Some fields are not valid."), {"budget": _(
+                "Must not be less than what is already awarded in this call: %(spent)s VND.",
+                spent=format_decimal(spent))})
+        if not changes:
+            return call
+        for name, (_old, new) in changes.items():
+            setattr(call, name, new)
+        if "stage" in changes:  # not opened yet: pin the new stage's workflow
+            latest = workflows().registry.latest(after["stage"])
+            call.workflow_name, call.workflow_version = latest.name, latest.version
+        audit.record(actor=actor, role=_acting_role(actor, call.programme_id),
+                     entity_type="call", entity_id=call.id, action="update",
+                     payload={"changes": changes})
     return call
 
 
@@ -210,6 +297,22 @@ def list_calls(*, stage: str | None = None, open_only: bool = False,
     return list(db.session.scalars(query))
 
 
+def open_calls(*, stage: str | None = None, after_id: int | None = None,
+               limit: int | None = None) -> list[Call]:
+    """The calls open now, the nearest deadline first; `after_id`: those after that call in
+    this order (keyset: one statement whatever the page)."""
+    now = utcnow()
+    query = select(Call).where(Call.opens_at <= now, Call.closes_at > now) \
+        .order_by(Call.closes_at, Call.id).limit(limit)
+    if stage:
+        query = query.where(Call.stage == stage)
+    if after_id is not None:
+        deadline = select(Call.closes_at).where(Call.id == after_id).scalar_subquery()
+        query = query.where(or_(Call.closes_at > deadline,
+                                and_(Call.closes_at == deadline, Call.id > after_id)))
+    return list(db.session.scalars(query))
+
+
 def definition(call: Call) -> Definition:
     """The workflow version the call pinned when it opened."""
     return workflows().registry.get(call.workflow_name, call.workflow_version)
@@ -221,10 +324,23 @@ def get_call(call_id: Any) -> Call:
 
 def list_programmes(*, before_id: int | None = None, limit: int | None = None
                     ) -> list[Programme]:
-    """Programmes, newest first."""
-    query = select(Programme).order_by(Programme.id.desc()).limit(limit)
+    """Programmes, newest first, with their targets (one more statement for all of them)."""
+    query = select(Programme).options(selectinload(Programme.targets)) \
+        .order_by(Programme.id.desc()).limit(limit)
     if before_id is not None:
         query = query.where(Programme.id < before_id)
+    return list(db.session.scalars(query))
+
+
+def programmes_for_new_calls(actor: Actor, limit: int = 200) -> list[Programme]:
+    """The programmes where `actor` may open calls (managers and admins), newest first."""
+    where = permissions.programmes_where(actor, Role.MANAGER.value) | \
+        permissions.programmes_where(actor, Role.ADMIN.value)
+    if not where:
+        return []
+    query = select(Programme).order_by(Programme.id.desc()).limit(limit)
+    if None not in where:
+        query = query.where(Programme.id.in_(sorted(where)))
     return list(db.session.scalars(query))
 
 

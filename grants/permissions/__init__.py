@@ -19,8 +19,9 @@ from collections.abc import Iterable
 
 from grants.models import Role, User
 from grants.permissions.applications import roles_on_applications
-from grants.permissions.calls import can_create_call, can_view_queue
+from grants.permissions.calls import can_create_call, can_edit_call, can_view_queue
 from grants.permissions.organizations import can_view_organization, is_member
+from grants.permissions.programmes import can_create_programme, can_edit_programme
 from grants.permissions.rules import (
     ACTOR,
     STAFF_ROLES,
@@ -39,6 +40,9 @@ __all__ = [
     "Roles",
     "can_apply",
     "can_create_call",
+    "can_create_programme",
+    "can_edit_call",
+    "can_edit_programme",
     "can_edit",
     "can_view",
     "can_view_organization",

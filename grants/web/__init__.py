@@ -18,9 +18,9 @@ from grants.web.forms import EmptyForm
 
 
 def register_web(app: Flask) -> None:
-    from grants.web import applications, apply, auth, documents, manage, public
+    from grants.web import applications, apply, auth, calls, documents, manage, programmes, public
 
-    for module in (public, auth, apply, applications, documents, manage):
+    for module in (public, auth, apply, applications, documents, manage, calls, programmes):
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from grants import permissions
 from grants.inputs import identifier
+from grants.models import Role
 from grants.operations import applications, calls
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -24,7 +25,10 @@ def call_list():
     counts = calls.state_counts([c.id for c in rows])
     awaiting = {c.id: sum(n for state, n in counts[c.id].items()
                           if state in calls.definition(c).tagged("received")) for c in rows}
-    return render_template("manage/calls.html", calls=rows, counts=counts, awaiting=awaiting)
+    return render_template(
+        "manage/calls.html", calls=rows, counts=counts, awaiting=awaiting,
+        can_create=any(g.role in (Role.MANAGER, Role.ADMIN) for g in current_user.grants),
+        editable={c.id for c in rows if permissions.can_edit_call(current_user, c)})
 
 
 @bp.get("/calls/<int:call_id>")

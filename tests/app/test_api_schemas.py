@@ -3,6 +3,7 @@ translated per-field errors, and every answer held to the generated OpenAPI docu
 
 import base64
 import json
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -52,9 +53,9 @@ def test_every_route_that_takes_a_body_bounds_it(app, startup):
     client, _ = startup
     deep = "[" * 976 + "]" * 976
     routes = [(rule, method) for rule, method, operation in operations(app) if operation.body]
-    assert len(routes) == 5
+    assert len(routes) >= 8  # applications (3), calls (2), programmes (2), organizations
     for rule, method in routes:
-        path = rule.removeprefix("/api/v1").replace("<int:application_id>", "1").replace(
+        path = re.sub(r"<int:\w+>", "1", rule.removeprefix("/api/v1")).replace(
             "<action>", "submit")
         response = getattr(client, method)(path, data=deep,
                                            headers={"Content-Type": "application/json"})

@@ -50,6 +50,7 @@ PAGES = {
     "manager's calls": ("manager", "/manage/calls"),
     "manager's queue": ("manager", "/manage/calls/{call}"),
     "application page": ("startup", "/applications/{first}"),
+    "public list of open calls": ("startup", "/calls"),
 }
 ENDPOINTS = {
     "applications as the startup": ("startup", "/applications"),
@@ -180,3 +181,30 @@ def test_a_documents_list_issues_as_many_statements_for_3_as_for_30_documents(
     small = counted(get, path)
     papers(27)
     assert counted(get, path) == small, name
+def test_the_public_list_of_open_calls_issues_as_many_statements_for_3_as_for_30_calls(
+        client, create_call):
+    for _ in range(3):
+        create_call()
+    small = counted(client.get, "/calls")
+    for _ in range(27):
+        create_call()
+    assert counted(client.get, "/calls") == small
+
+
+def test_the_programmes_page_issues_as_many_statements_for_3_as_for_30_programmes(
+        client, login, create_user, create_programme):
+    from grants.models import ProgrammeTarget
+
+    def grow(n: int) -> None:
+        for _ in range(n):
+            programme = create_programme()
+            db.session.add_all([ProgrammeTarget(programme_id=programme.id, stage=stage,
+                                                year=2025, projects=10)
+                                for stage in ("pre_incubation", "incubation")])
+            db.session.commit()
+
+    login(create_user("admin"))
+    grow(3)
+    small = counted(client.get, "/programmes")
+    grow(27)
+    assert counted(client.get, "/programmes") == small
