@@ -6,8 +6,9 @@ from grants.models.audit import AuditEvent, AuditHead
 from grants.models.counts import StateCount
 from grants.models.enums import FIELDS, Role, Stage
 from grants.models.notifications import Notification
-from grants.models.organizations import Membership, Organization, Project
+from grants.models.organizations import Invitation, Membership, Organization, Project
 from grants.models.programmes import Call, Programme, ProgrammeTarget
+from grants.models.reminders import DraftReminder
 from grants.models.types import utcnow
 
 __all__ = [
@@ -20,6 +21,8 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "Call",
+    "DraftReminder",
+    "Invitation",
     "Membership",
     "Notification",
     "Organization",

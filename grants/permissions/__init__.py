@@ -20,7 +20,15 @@ from collections.abc import Iterable
 from grants.models import Role, User
 from grants.permissions.applications import roles_on_applications
 from grants.permissions.calls import can_create_call, can_view_queue
-from grants.permissions.organizations import can_view_organization, is_member
+from grants.permissions.organizations import (
+    MEMBER,
+    OWNER,
+    can_edit_organization,
+    can_manage_team,
+    can_view_organization,
+    is_member,
+    membership_role,
+)
 from grants.permissions.rules import (
     ACTOR,
     STAFF_ROLES,
@@ -35,11 +43,16 @@ from grants.permissions.rules import (
 
 __all__ = [
     "ACTOR",
+    "MEMBER",
+    "OWNER",
     "STAFF_ROLES",
     "Roles",
     "can_apply",
     "can_create_call",
     "can_edit",
+    "can_edit_organization",
+    "can_manage_team",
+    "can_manage_users",
     "can_view",
     "can_view_organization",
     "can_view_queue",
@@ -47,6 +60,7 @@ __all__ = [
     "held",
     "is_member",
     "is_staff",
+    "membership_role",
     "programmes_where",
     "role_columns",
     "roles_on_applications",
@@ -71,3 +85,8 @@ def can_apply(user: User) -> bool:
 
 def is_staff(user: User) -> bool:
     return any(g.role in STAFF_ROLES for g in user.grants)
+
+
+def can_manage_users(user: User) -> bool:
+    """Users and their roles are kept by administrators of every programme."""
+    return any(g.role == Role.ADMIN.value and g.programme_id is None for g in user.grants)

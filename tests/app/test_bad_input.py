@@ -177,7 +177,9 @@ def test_an_oversized_body_at_any_web_post_route_gets_413_signed_in_or_not(
     startup = create_user("applicant")
     application = create_application(startup, create_call())
     ids = {"application_id": str(application.id), "call_id": str(application.call_id),
-           "token_id": "1", "action": "submit", "code": "en"}
+           "token_id": "1", "action": "submit", "code": "en",
+           "organization_id": str(application.project.organization_id), "user_id": "1",
+           "invitation_id": "1", "grant_id": "1", "token": "x" * 43}
     # /logout last: without the CSRF check it signs out before anything reads the body
     paths = sorted((fill(path, ids) for path in web_post_routes(app)), key="/logout".__eq__)
     assert len(paths) >= 10
