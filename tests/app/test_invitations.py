@@ -277,7 +277,7 @@ def test_members_see_the_team_through_the_api(team, api):
 
 def test_the_members_list_is_paged_with_a_cursor(team, api, app, create_user):
     owner, organization, _ = team
-    for n in range(4):
+    for _ in range(4):
         user = create_user("applicant")
         db.session.add(Membership(organization_id=organization.id, user_id=user.id))
     db.session.commit()
