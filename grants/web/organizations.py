@@ -42,15 +42,13 @@ def new():
     status = 200
     if form.validate_on_submit():
         try:
-            organization = organizations.create_organization(
-                current_user, {k: form.data[k] for k in PROFILE})
+            organizations.create_organization(current_user, {k: form.data[k] for k in PROFILE})
         except Invalid as error:
             _show_errors(form, error)
             status = 422
         else:
             flash(_("The organization is registered."), "success")
-            return redirect(safe_next(request.args.get("next"), url_for(
-                "organizations.detail", organization_id=organization.id)))
+            return redirect(safe_next(request.args.get("next"), url_for("apply.dashboard")))
     return render_template("organizations/form.html", form=form), status
 
 

@@ -250,12 +250,13 @@ def test_the_edit_page_shows_the_profile_and_keeps_what_was_typed_on_a_mistake(
     assert 'href="https://tenmoi.vn"' in detail.text
 
 
-def test_registering_leads_to_the_new_startups_page(client, login, create_user):
+def test_registering_leads_to_the_dashboard_which_links_the_startups_page(client, login,
+                                                                        create_user):
     login(create_user("applicant"))
     response = client.post("/organizations/new", data={
         "name": "Trang", "registration_number": "0312345678", "field": "fintech",
         "address": "1 Lê Duẩn", "website": "https://trang.vn"})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"] == "/my"
     organization_id = db.session.scalar(select(Organization.id)
                                         .where(Organization.name == "Trang"))
-    assert response.headers["Location"] == f"/organizations/{organization_id}"
+    assert f'href="/organizations/{organization_id}"' in client.get("/my").text
