@@ -15,7 +15,7 @@ from sqlalchemy import select
 from grants import audit, labels, outbox, permissions
 from grants.config import LANGUAGES
 from grants.extensions import db
-from grants.inputs import MAX_ID, identifier
+from grants.inputs import identifier
 from grants.models import FIELDS, Actor, Invitation, Membership, Organization, User, utcnow
 from grants.operations.core import Validator, by_id, transaction
 from grants.operations.errors import Conflict, Forbidden, Invalid, NotFound
@@ -131,8 +131,8 @@ def create_organization(actor: User, data: Any) -> Organization:
 
 def _visible(actor: Actor, organization_id: Any, *, lock: bool = False) -> Organization:
     """The organization if the actor may see it (404 otherwise), locked when `lock`."""
-    number = identifier(organization_id) if not isinstance(organization_id, bool) else None
-    if number is None or number > MAX_ID:
+    number = identifier(organization_id)
+    if number is None:
         raise NotFound(_("Not found."))
     query = select(Organization).where(Organization.id == number)
     organization = db.session.scalars(query.with_for_update() if lock else query).one_or_none()
@@ -305,9 +305,11 @@ def accept_invitation(actor: User, token: str) -> Organization:
     """The invited person, logged in with the invited email's account, joins the team."""
     with transaction():
         found = invitation_for(token)
-        invitation = db.session.scalars(select(Invitation).where(Invitation.id == found.id)
-                                        .with_for_update()).one()
-        db.session.refresh(invitation)  # what the lock holder committed, not what we read
+        # locked, and read again: a concurrent accept of the same link waits here, then sees
+        # it used
+        invitation = db.session.scalars(
+            select(Invitation).where(Invitation.id == found.id).with_for_update()
+            .execution_options(populate_existing=True)).one()
         problem = invitation_problem(invitation, actor)
         if problem is not None:
             if actor.email != invitation.email and invitation.pending:

@@ -1,6 +1,7 @@
 """The startup's team: the owner invites co-applicants by email with a one-time link, removes
 members and cancels invitations; members see the team and edit the startup's drafts."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -8,7 +9,7 @@ from sqlalchemy import func, select
 
 from grants import outbox
 from grants.extensions import db
-from grants.models import AuditEvent, Invitation, Membership, Notification, utcnow
+from grants.models import AuditEvent, Invitation, Membership, Notification, User, utcnow
 from grants.operations import Conflict, Forbidden, applications, organizations
 
 
@@ -310,12 +311,33 @@ def test_an_invited_member_can_edit_the_startups_draft(team, api, create_call,
         "Edited by Lan"
 
 
-def test_two_accepts_of_one_link_at_once_make_one_member(team):
+def test_two_accepts_of_one_link_at_once_make_one_member(team, app):
     owner, organization, invitee = team
     token = invited(owner, organization).removeprefix("/invitations/")
-    organizations.accept_invitation(invitee, token)
-    with pytest.raises(Conflict):
-        organizations.accept_invitation(invitee, token)
+    user_id = invitee.id
+    db.session.commit()  # end this session's transaction: the threads write meanwhile
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def accept():
+        with app.app_context():
+            user = db.session.get(User, user_id)
+            barrier.wait()
+            try:
+                organizations.accept_invitation(user, token)
+                outcomes.append("joined")
+            except Conflict:
+                outcomes.append("conflict")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=accept) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict", "joined"]
+    assert members_of(organization) == {owner.id, invitee.id}
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "join")) == 1
 
