@@ -43,8 +43,6 @@ def organization_invite(organization_id: int, body: dict):
 @endpoint(s.Page[s.Member], query=s.PageQuery, errors=(404,))
 def organization_members(organization_id: int, query: s.PageQuery):
     """A startup's team"""
-    rows = organizations.members(g.api_user, organization_id, after_id=query.cursor,
-                                 limit=page_size() + 1)
-    items = [{"user_id": user.id, "name": user.name, "email": user.email,
-              "role": membership.role} for membership, user in rows]
-    return page(items, key=lambda item: item["user_id"])
+    found = organizations.team(g.api_user, organization_id, after_id=query.cursor,
+                               limit=page_size() + 1, with_invitations=False)
+    return page(found.members, key=lambda member: member.user_id)

@@ -4,8 +4,9 @@ the owner invites co-applicants by email with a one-time link and removes member
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from flask_babel import get_locale
@@ -129,16 +130,21 @@ def create_organization(actor: User, data: Any) -> Organization:
     return organization
 
 
-def _visible(actor: Actor, organization_id: Any, *, lock: bool = False) -> Organization:
-    """The organization if the actor may see it (404 otherwise), locked when `lock`."""
+def _visible(actor: Actor, organization_id: Any, *,
+             lock: bool = False) -> tuple[Organization, str | None]:
+    """The organization if the actor may see it (404 otherwise), locked when `lock`, and the
+    actor's role in its team (None for staff who see it through an application)."""
     number = identifier(organization_id)
     if number is None:
         raise NotFound(_("Not found."))
     query = select(Organization).where(Organization.id == number)
     organization = db.session.scalars(query.with_for_update() if lock else query).one_or_none()
-    if organization is None or not permissions.can_view_organization(actor, organization.id):
+    if organization is None:
         raise NotFound(_("Not found."))
-    return organization
+    role = permissions.membership_role(actor, organization.id)
+    if role is None and not permissions.can_view_organization(actor, organization.id):
+        raise NotFound(_("Not found."))
+    return organization, role
 
 
 def update_organization(actor: User, organization_id: Any, data: Any) -> Organization:
@@ -146,8 +152,8 @@ def update_organization(actor: User, organization_id: Any, data: Any) -> Organiz
     v = Validator(data)
     profile = _profile(v, partial=True)
     with transaction():
-        organization = _visible(actor, organization_id, lock=True)
-        if not permissions.can_edit_organization(actor, organization.id):
+        organization, role = _visible(actor, organization_id, lock=True)
+        if role is None:  # the owner and the members edit; staff only see it
             raise Forbidden(_("Only the startup's team may edit its profile."))
         if "registration_number" in profile:
             _code_taken(v, profile["registration_number"], organization.id)
@@ -188,29 +194,43 @@ def my_organizations(actor: User, limit: int | None = None) -> list[Organization
 # --- the team ------------------------------------------------------------------------------
 
 
-def members(actor: User, organization_id: Any, *, after_id: int | None = None,
-            limit: int = 50) -> list[tuple[Membership, User]]:
-    """The startup's team, by user id, a page at a time; whoever may see the startup may see
-    who is in it."""
-    organization = _visible(actor, organization_id)
-    query = (select(Membership, User).join(User, User.id == Membership.user_id)
+class Member(NamedTuple):
+    user_id: int
+    name: str
+    email: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Team:
+    """A startup's team as the actor sees it: the startup, the actor's place in it (None for
+    staff who see it through an application), a page of members by user id, and for the owner
+    the invitations not yet used or cancelled, newest first."""
+
+    organization: Organization
+    role: str | None
+    members: list[Member]
+    invitations: list[Invitation]
+
+
+def team(actor: User, organization_id: Any, *, after_id: int | None = None, limit: int = 50,
+         with_invitations: bool = True) -> Team:
+    """Whoever may see the startup may see who is in it (404 for anyone else)."""
+    organization, role = _visible(actor, organization_id)
+    query = (select(User.id, User.name, User.email, Membership.role)
+             .join(Membership, Membership.user_id == User.id)
              .where(Membership.organization_id == organization.id)
              .order_by(Membership.user_id).limit(limit))
     if after_id is not None:
         query = query.where(Membership.user_id > after_id)
-    return [(membership, user) for membership, user in db.session.execute(query)]
-
-
-def pending_invitations(actor: User, organization_id: Any, limit: int = 50) -> list[Invitation]:
-    """The invitations not yet used or cancelled, newest first: the owner's to see."""
-    organization = _visible(actor, organization_id)
-    if not permissions.can_manage_team(actor, organization.id):
-        return []
-    return list(db.session.scalars(
+    found = [Member(*row) for row in db.session.execute(query)]
+    invitations = list(db.session.scalars(
         select(Invitation).where(Invitation.organization_id == organization.id,
                                  Invitation.accepted_at.is_(None),
                                  Invitation.cancelled_at.is_(None))
-        .order_by(Invitation.id.desc()).limit(limit)))
+        .order_by(Invitation.id.desc()).limit(limit))) \
+        if with_invitations and role == permissions.OWNER else []
+    return Team(organization, role, found, invitations)
 
 
 def _token_hash(token: str) -> str:
@@ -218,8 +238,8 @@ def _token_hash(token: str) -> str:
 
 
 def _owner_of(actor: User, organization_id: Any, message: str) -> Organization:
-    organization = _visible(actor, organization_id, lock=True)
-    if not permissions.can_manage_team(actor, organization.id):
+    organization, role = _visible(actor, organization_id, lock=True)
+    if role != permissions.OWNER:
         raise Forbidden(message)
     return organization
 

@@ -28,7 +28,8 @@ def can_view_organization(user: User, organization_id: int) -> bool:
     ) is not None
 
 
-# A member's place in the startup's team (Membership.role).
+# A member's place in the startup's team (Membership.role): the owner and the members edit
+# the profile and the drafts; only the owner invites and removes members.
 OWNER, MEMBER = "owner", "member"
 
 
@@ -42,8 +43,3 @@ def membership_role(user: User, organization_id: int) -> str | None:
 def can_edit_organization(user: User, organization_id: int) -> bool:
     """The owner and the members keep the startup's profile."""
     return membership_role(user, organization_id) is not None
-
-
-def can_manage_team(user: User, organization_id: int) -> bool:
-    """Only the owner invites and removes members."""
-    return membership_role(user, organization_id) == OWNER

@@ -53,15 +53,13 @@ def new():
 
 
 def _detail_page(organization_id: int, invite_form: InviteForm, status: int = 200):
-    organization = organizations.get_organization(current_user, organization_id)
     after = request.args.get("after", type=int)
-    rows = organizations.members(current_user, organization.id, after_id=after, limit=PAGE + 1)
+    found = organizations.team(current_user, organization_id, after_id=after, limit=PAGE + 1)
     return render_template(
-        "organizations/detail.html", organization=organization, members=rows[:PAGE],
-        next_after=rows[PAGE - 1][1].id if len(rows) > PAGE else None,
-        invitations=organizations.pending_invitations(current_user, organization.id),
-        role=permissions.membership_role(current_user, organization.id),
-        invite_form=invite_form), status
+        "organizations/detail.html", organization=found.organization,
+        members=found.members[:PAGE],
+        next_after=found.members[PAGE - 1].user_id if len(found.members) > PAGE else None,
+        invitations=found.invitations, role=found.role, invite_form=invite_form), status
 
 
 @bp.get("/organizations/<int:organization_id>")
