@@ -22,7 +22,7 @@ from sqlalchemy import event, select
 
 from grants import demo
 from grants.extensions import db
-from grants.models import Application, Call
+from grants.models import Application, Call, Membership, User
 
 # name -> (who, path); {call} and {application} are filled in per size
 PAGES = {
@@ -37,9 +37,13 @@ PAGES = {
     "GET /applications/<id>/documents": ("manager", "/applications/{application}/documents"),
     "API documents": ("manager", "/api/v1/applications/{application}/documents"),
     "API calls": ("startup", "/api/v1/calls"),
+    "GET /admin/users": ("admin", "/admin/users"),
+    "GET /organizations/<id> (team)": ("startup", "/organizations/{organization}"),
+    "API members": ("startup", "/api/v1/organizations/{organization}/members"),
 }
 LOGINS = {"startup": ("startup@demo.local", "demo-startup"),
-          "manager": ("manager@demo.local", "demo-manager")}
+          "manager": ("manager@demo.local", "demo-manager"),
+          "admin": ("admin@demo.local", "demo-admin")}
 
 
 def measure(app, size: int, repeat: int, events: int = 0) -> dict[str, tuple[float, int]]:
@@ -56,6 +60,9 @@ def measure(app, size: int, repeat: int, events: int = 0) -> dict[str, tuple[flo
             select(Application.call_id).group_by(Application.call_id)
             .order_by(db.func.count().desc()).limit(1)) or db.session.scalar(select(Call.id))
         application_id = db.session.scalar(select(db.func.max(Application.id)))
+        organization_id = db.session.scalar(
+            select(db.func.min(Membership.organization_id)).join(User)
+            .where(User.email == LOGINS["startup"][0]))
         tokens = {who: accounts.create_token(accounts.user_by_email(email), "bench")
                   for who, (email, _password) in LOGINS.items()}
         engine = db.engine
@@ -74,7 +81,8 @@ def measure(app, size: int, repeat: int, events: int = 0) -> dict[str, tuple[flo
     event.listen(engine, "before_cursor_execute", count)
     try:
         for name, (who, template) in PAGES.items():
-            path = template.format(call=call_id, application=application_id)
+            path = template.format(call=call_id, application=application_id,
+                                   organization=organization_id)
             headers = ({"Authorization": f"Bearer {tokens[who]}"}
                        if path.startswith("/api/") else {})
             times = []

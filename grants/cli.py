@@ -56,7 +56,8 @@ def users() -> None:
 @click.option("--name", required=True)
 @click.option("--password", required=True)
 @click.option("--role", required=True,
-              type=click.Choice(["applicant", "reviewer", "manager", "auditor", "admin"]))
+              type=click.Choice(["applicant", "reviewer", "manager", "auditor", "admin",
+                                 "mentor"]))
 @click.option("--programme", "programme_id", type=int, default=None,
               help="Limit the role to one programme (default: all programmes).")
 def users_create(email: str, name: str, password: str, role: str, programme_id: int | None):
@@ -129,6 +130,18 @@ def audit_verify() -> None:
 @click.group("outbox")
 def outbox_group() -> None:
     """Outgoing mail."""
+
+
+@outbox_group.command("remind")
+def outbox_remind() -> None:
+    """Queue a reminder to every draft whose call closes within three days (once per draft)."""
+    from grants.operations import reminders
+
+    try:
+        count = reminders.queue_draft_reminders()
+    except OperationError as error:
+        _fail(error)
+    click.echo(f"Reminders queued for {count} draft application{'s' if count != 1 else ''}.")
 
 
 @outbox_group.command("send")

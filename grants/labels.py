@@ -110,6 +110,7 @@ ROLES = {
     "manager": _l("Programme manager"),
     "auditor": _l("Auditor"),
     "admin": _l("Administrator"),
+    "mentor": _l("Mentor"),
     "system": _l("System"),
 }
 

@@ -85,10 +85,18 @@ def enqueue(recipient: User, message: str, context: dict, *, entity_type: str | 
     a change that commits is never forgotten. `context` must hold plain JSON values and every
     key the message's templates use; a message without templates is refused (ValueError).
     """
+    return enqueue_address(recipient.email, recipient.locale, message, context,
+                           recipient=recipient, entity_type=entity_type, entity_id=entity_id)
+
+
+def enqueue_address(email: str, locale: str | None, message: str, context: dict, *,
+                    recipient: User | None = None, entity_type: str | None = None,
+                    entity_id: int | None = None) -> Notification:
+    """`enqueue` to an address that may have no account yet (an invitation), in `locale`."""
     plain = _checked(message, context)
     row = Notification(
-        recipient=recipient, recipient_email=recipient.email,
-        locale=recipient.locale if recipient.locale in LANGUAGES else "vi",
+        recipient=recipient, recipient_email=email,
+        locale=locale if locale in LANGUAGES else "vi",
         message=message, context=plain, entity_type=entity_type, entity_id=entity_id,
         status=PENDING, attempts=0, next_attempt_at=utcnow(),
     )

@@ -323,6 +323,12 @@ class Organization(Schema):
     registration_number: str | None = Field(description="business registration number")
     founded_on: date | None
     field: ProjectField
+    address: str | None
+    website: str | None = Field(description="an http or https address")
+
+
+_REGISTRATION = ("Vietnamese enterprise code: 10 digits, or 13 for a branch (0312345678-001, "
+                 "with or without the hyphen); stored with the hyphen; unique")
 
 
 class OrganizationCreate(Schema):
@@ -330,9 +336,51 @@ class OrganizationCreate(Schema):
 
     name: text(200)
     registration_number: text(50, required=False) | None = Field(
-        None, description="business registration number; unique")
+        None, description=_REGISTRATION)
     founded_on: maybe(Day) = Field(None, description="not in the future")
     field: ProjectField
+    address: text(300, required=False) | None = None
+    website: text(300, required=False) | None = Field(
+        None, description="an http or https address")
+
+
+class OrganizationUpdate(Schema):
+    """Edit the profile (the owner and the members): only the fields sent change."""
+
+    name: text(200) = None
+    registration_number: text(50, required=False) | None = Field(
+        None, description=_REGISTRATION)
+    founded_on: maybe(Day) = Field(None, description="not in the future")
+    field: ProjectField = None
+    address: text(300, required=False) | None = None
+    website: text(300, required=False) | None = Field(
+        None, description="an http or https address")
+
+
+class InvitationCreate(Schema):
+    """Invite someone to the startup's team by email (the owner only)."""
+
+    email: text(254) = Field(description="a one-time link valid for 7 days is mailed there")
+
+
+class Invitation(Schema):
+    """An invitation to join a startup's team; the link itself is only in the mail."""
+
+    id: int
+    organization_id: int
+    email: str
+    created_at: datetime
+    expires_at: datetime
+    accepted_at: datetime | None
+
+
+class Member(Schema):
+    """A member of a startup's team."""
+
+    user_id: int
+    name: str
+    email: str
+    role: Literal["owner", "member"] = Field(description="the owner invites and removes")
 
 
 # --- applications -----------------------------------------------------------------------

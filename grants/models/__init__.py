@@ -7,8 +7,9 @@ from grants.models.counts import StateCount
 from grants.models.documents import Document
 from grants.models.enums import FIELDS, Role, Stage
 from grants.models.notifications import Notification
-from grants.models.organizations import Membership, Organization, Project
+from grants.models.organizations import Invitation, Membership, Organization, Project
 from grants.models.programmes import Call, Programme, ProgrammeTarget
+from grants.models.reminders import DraftReminder
 from grants.models.types import utcnow
 
 __all__ = [
@@ -22,6 +23,8 @@ __all__ = [
     "AuditHead",
     "Call",
     "Document",
+    "DraftReminder",
+    "Invitation",
     "Membership",
     "Notification",
     "Organization",

@@ -9,6 +9,7 @@ class Role(StrEnum):
     MANAGER = "manager"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    MENTOR = "mentor"
 
 
 class Stage(StrEnum):

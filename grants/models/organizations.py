@@ -17,6 +17,8 @@ class Organization(db.Model):
     registration_number: Mapped[str | None] = mapped_column(String(50), unique=True)
     founded_on: Mapped[date | None]
     field: Mapped[str] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(String(300))
+    website: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     members: Mapped[list["Membership"]] = relationship(
@@ -38,6 +40,34 @@ class Membership(db.Model):
     role: Mapped[str] = mapped_column(String(20), default="member")  # owner or member
 
     organization: Mapped[Organization] = relationship(back_populates="members")
+
+
+class Invitation(db.Model):
+    """The owner asks someone, by email, to join the startup's team. Only the SHA-256 of the
+    one-time link's token is kept; the link works once, for that email's account, until it
+    expires or is cancelled."""
+
+    __tablename__ = "invitation"
+    # the startup's invitations, newest first
+    __table_args__ = (Index("ix_invitation_organization_id_id", "organization_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organization: Mapped[Organization] = relationship()
+
+    @property
+    def pending(self) -> bool:
+        return self.accepted_at is None and self.cancelled_at is None
 
 
 class Project(db.Model):

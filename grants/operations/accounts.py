@@ -10,12 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from grants import audit
+from grants import audit, permissions
 from grants.extensions import db
-from grants.inputs import text_problem
+from grants.inputs import identifier, text_problem
 from grants.models import SYSTEM, Actor, ApiToken, Programme, Role, RoleGrant, User, utcnow
 from grants.operations.core import Validator, by_id, transaction
-from grants.operations.errors import Invalid, NotFound
+from grants.operations.errors import Forbidden, Invalid, NotFound
 
 MIN_PASSWORD = 10
 TOKEN_PREFIX = "gr_"
@@ -158,3 +158,140 @@ def user_by_email(email: str) -> User:
     if user is None:
         raise Invalid(_("No account with this email."), {"email": _("No account with this email.")})
     return user
+
+
+# --- users and role grants, kept by administrators in the pages ------------------------------
+
+# Roles granted per programme, or for every programme (programme_id None); the others are
+# granted for every programme only.
+PROGRAMME_ROLES = (Role.MANAGER.value, Role.REVIEWER.value, Role.AUDITOR.value,
+                   Role.MENTOR.value)
+USER_PAGE = 50
+
+
+def require_admin(actor: Actor) -> None:
+    if not permissions.can_manage_users(actor):
+        raise Forbidden(_("Only administrators manage users and roles."))
+
+
+def _after(prefix: str) -> str:
+    """The first text after every text that starts with `prefix` (for an index range)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def list_users(actor: Actor, *, email_prefix: str | None = None, after_email: str | None = None,
+               limit: int = USER_PAGE) -> list[User]:
+    """Accounts by email, a page at a time (keyset on the unique email); `email_prefix` keeps
+    those whose email starts with it. Both read the email's index as a range."""
+    require_admin(actor)
+    query = select(User).order_by(User.email).limit(limit)
+    prefix = (email_prefix or "").strip().lower()
+    if prefix and not text_problem(prefix):
+        query = query.where(User.email >= prefix, User.email < _after(prefix))
+    if after_email and not text_problem(after_email):
+        query = query.where(User.email > after_email)
+    return list(db.session.scalars(query))
+
+
+def get_user(actor: Actor, user_id: Any) -> User:
+    require_admin(actor)
+    return by_id(User, user_id)
+
+
+def programmes_to_choose(limit: int = 200) -> list[Programme]:
+    return list(db.session.scalars(select(Programme).order_by(Programme.id).limit(limit)))
+
+
+def _role_and_programme(v: Validator) -> tuple[str | None, int | None]:
+    role = v.choice("role", [r.value for r in Role])
+    programme_id = None
+    raw = v.data.get("programme_id")
+    if raw not in (None, ""):
+        programme_id = identifier(raw)
+        if programme_id is None or db.session.get(Programme, programme_id) is None:
+            v.fail("programme_id", _("No such programme."))
+        elif role is not None and role not in PROGRAMME_ROLES:
+            v.fail("programme_id", _("This role is granted for every programme, not one."))
+    return role, programme_id
+
+
+def _record_grant(actor: Actor, user: User, action: str, role: str,
+                  programme_id: int | None) -> None:
+    audit.record(actor=actor, role=Role.ADMIN.value, entity_type="user", entity_id=user.id,
+                 action=action, payload={"role": role, "programme_id": programme_id})
+
+
+def create_user_by_admin(actor: Actor, data: Any) -> User:
+    """An administrator creates an account, optionally with a first role."""
+    require_admin(actor)
+    v = Validator(data)
+    email, name = v.text("email", max_length=254), v.text("name", max_length=200)
+    password = v.password("password")
+    with transaction():
+        role, programme_id = (_role_and_programme(v) if data.get("role") not in (None, "")
+                              else (None, None))
+        user = _new_user(v, email, name, password)
+        audit.record(actor=actor, role=Role.ADMIN.value, entity_type="user", entity_id=user.id,
+                     action="create", payload={"email": user.email, "name": user.name})
+        if role is not None:
+            user.grants.append(RoleGrant(role=role, programme_id=programme_id))
+            _record_grant(actor, user, "grant_role", role, programme_id)
+    return user
+
+
+def _active_admin_ids() -> set[int]:
+    """Users holding a global admin grant with an active account; the rows stay locked until
+    the commit, so two administrators demoting each other at once take turns."""
+    return set(db.session.scalars(
+        select(User.id).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role == Role.ADMIN.value, RoleGrant.programme_id.is_(None),
+               User.active.is_(True)).with_for_update()))
+
+
+def set_user_active(actor: Actor, user_id: Any, active: bool) -> User:
+    """Deactivate (the account can no longer log in or use its tokens) or reactivate."""
+    require_admin(actor)
+    with transaction():
+        user = by_id(User, user_id)
+        if not active and user.id == actor.id:
+            raise Invalid(_("You cannot deactivate your own account."))
+        if not active and _active_admin_ids() <= {user.id}:
+            raise Invalid(_("This is the last active administrator: grant the role to someone "
+                            "else first."))
+        if user.active != active:
+            user.active = active
+            audit.record(actor=actor, role=Role.ADMIN.value, entity_type="user",
+                         entity_id=user.id, action="reactivate" if active else "deactivate",
+                         payload={"email": user.email})
+    return user
+
+
+def grant_role(actor: Actor, user_id: Any, data: Any) -> RoleGrant:
+    require_admin(actor)
+    v = Validator(data)
+    with transaction():
+        user = by_id(User, user_id)
+        role, programme_id = _role_and_programme(v)
+        if role is not None and any(g.role == role and g.programme_id == programme_id
+                                    for g in user.grants):
+            v.fail("role", _("The user already holds this role there."))
+        v.check()
+        grant = RoleGrant(role=role, programme_id=programme_id)
+        user.grants.append(grant)
+        _record_grant(actor, user, "grant_role", role, programme_id)
+    return grant
+
+
+def revoke_role(actor: Actor, user_id: Any, grant_id: Any) -> None:
+    require_admin(actor)
+    with transaction():
+        user = by_id(User, user_id)
+        grant = next((g for g in user.grants if g.id == identifier(grant_id)), None)
+        if grant is None:
+            raise NotFound(_("Not found."))
+        if grant.role == Role.ADMIN.value and grant.programme_id is None and user.active \
+                and _active_admin_ids() <= {user.id}:
+            raise Invalid(_("This is the last administrator's grant: grant the role to someone "
+                            "else first."))
+        user.grants.remove(grant)
+        _record_grant(actor, user, "revoke_role", grant.role, grant.programme_id)

@@ -20,7 +20,14 @@ from collections.abc import Iterable
 from grants.models import Role, User
 from grants.permissions.applications import roles_on_applications
 from grants.permissions.calls import can_create_call, can_edit_call, can_view_queue
-from grants.permissions.organizations import can_view_organization, is_member
+from grants.permissions.organizations import (
+    MEMBER,
+    OWNER,
+    can_edit_organization,
+    can_view_organization,
+    is_member,
+    membership_role,
+)
 from grants.permissions.programmes import can_create_programme, can_edit_programme
 from grants.permissions.rules import (
     ACTOR,
@@ -36,6 +43,8 @@ from grants.permissions.rules import (
 
 __all__ = [
     "ACTOR",
+    "MEMBER",
+    "OWNER",
     "STAFF_ROLES",
     "Roles",
     "can_apply",
@@ -44,6 +53,8 @@ __all__ = [
     "can_edit_call",
     "can_edit_programme",
     "can_edit",
+    "can_edit_organization",
+    "can_manage_users",
     "can_view",
     "can_view_organization",
     "can_view_queue",
@@ -51,6 +62,7 @@ __all__ = [
     "held",
     "is_member",
     "is_staff",
+    "membership_role",
     "programmes_where",
     "role_columns",
     "roles_on_applications",
@@ -75,3 +87,8 @@ def can_apply(user: User) -> bool:
 
 def is_staff(user: User) -> bool:
     return any(g.role in STAFF_ROLES for g in user.grants)
+
+
+def can_manage_users(user: User) -> bool:
+    """Users and their roles are kept by administrators of every programme."""
+    return any(g.role == Role.ADMIN.value and g.programme_id is None for g in user.grants)

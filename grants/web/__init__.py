@@ -18,9 +18,21 @@ from grants.web.forms import EmptyForm
 
 
 def register_web(app: Flask) -> None:
-    from grants.web import applications, apply, auth, calls, documents, manage, programmes, public
+    from grants.web import (
+        applications,
+        apply,
+        auth,
+        calls,
+        documents,
+        manage,
+        organizations,
+        programmes,
+        public,
+        users,
+    )
 
-    for module in (public, auth, apply, applications, documents, manage, calls, programmes):
+    for module in (public, auth, apply, applications, documents, manage, calls, programmes,
+                   organizations, users):
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"
@@ -36,6 +48,8 @@ def register_web(app: Flask) -> None:
         return {
             "labels": labels,
             "is_staff": current_user.is_authenticated and permissions.is_staff(current_user),
+            "can_manage_users": current_user.is_authenticated
+            and permissions.can_manage_users(current_user),
             "locale": str(get_locale()),
             "languages": LANGUAGES,
             "money": lambda n: "—" if n is None else format_decimal(n) + " ₫",

@@ -1,4 +1,4 @@
-"""The startup's pages: dashboard, organization, drafting an application."""
+"""The startup's pages: dashboard, drafting an application."""
 
 import re
 import secrets
@@ -12,8 +12,7 @@ from grants import labels, permissions
 from grants.inputs import identifier, whole_number
 from grants.models import Role
 from grants.operations import Conflict, Invalid, applications, calls, organizations
-from grants.web import safe_next
-from grants.web.forms import OrganizationForm, application_form
+from grants.web.forms import application_form
 
 bp = Blueprint("apply", __name__)
 PAGE = 50  # rows a list shows at once
@@ -54,24 +53,6 @@ def _show_errors(form, error: Invalid, prefix: str = "") -> None:
     flash(error.detail, "error")
 
 
-@bp.route("/organizations/new", methods=["GET", "POST"])
-@login_required
-def new_organization():
-    form = OrganizationForm()
-    status = 200
-    if form.validate_on_submit():
-        data = {k: form.data[k] for k in ("name", "registration_number", "founded_on", "field")}
-        try:
-            organizations.create_organization(current_user, data)
-        except Invalid as error:
-            _show_errors(form, error)
-            status = 422
-        else:
-            flash(_("The organization is registered."), "success")
-            return redirect(safe_next(request.args.get("next"), url_for("apply.dashboard")))
-    return render_template("apply/organization_form.html", form=form), status
-
-
 # 35000000, 35.000.000, 35,000,000 or 35 000 000; anything else goes to the operation as typed
 # and is refused there (35.000.000,50 is not a whole number of đồng).
 GROUPED = re.compile(r"\d{1,3}(?:([.,\s])\d{3})(?:\1\d{3})*")
@@ -108,7 +89,7 @@ def new_application(call_id: int):
     mine = organizations.my_organizations(current_user)
     if not mine:
         flash(_("Register your startup first."), "info")
-        return redirect(url_for("apply.new_organization", next=request.path))
+        return redirect(url_for("organizations.new", next=request.path))
     form = application_form(call.questions)
     form.organization_id.choices = [(str(o.id), o.name) for o in mine]
     status = 200

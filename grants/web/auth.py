@@ -65,7 +65,7 @@ def register():
         else:
             login_user(user)
             flash(_("Welcome! Register your startup to apply."), "success")
-            return redirect(url_for("apply.dashboard"))
+            return redirect(safe_next(request.args.get("next"), url_for("apply.dashboard")))
     return render_template("auth/register.html", form=form), status
 
 

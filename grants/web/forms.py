@@ -44,6 +44,8 @@ class OrganizationForm(FlaskForm):
                                       render_kw={"placeholder": "0312345678"})
     founded_on = StringField(_l("Founded on"), render_kw={"type": "date"})
     field = SelectField(_l("Field"), choices=_field_choices, validate_choice=False)
+    address = StringField(_l("Address"))
+    website = StringField(_l("Website"), render_kw={"placeholder": "https://", "inputmode": "url"})
 
 
 class ApplicationForm(FlaskForm):

@@ -50,13 +50,14 @@ def test_a_body_nested_a_thousand_levels_deep_is_refused_without_parsing(startup
 
 
 def test_every_route_that_takes_a_body_bounds_it(app, startup):
-    client, _ = startup
+    client, organization = startup
     deep = "[" * 976 + "]" * 976
     routes = [(rule, method) for rule, method, operation in operations(app) if operation.body]
-    assert len(routes) >= 8  # applications (3), calls (2), programmes (2), organizations
+    assert len(routes) >= 10  # applications (3), calls (2), programmes (2), organizations (3)
     for rule, method in routes:
-        path = re.sub(r"<int:\w+>", "1", rule.removeprefix("/api/v1")).replace(
-            "<action>", "submit")
+        path = rule.removeprefix("/api/v1").replace(
+            "<int:organization_id>", str(organization.id))
+        path = re.sub(r"<int:\w+>", "1", path).replace("<action>", "submit")
         response = getattr(client, method)(path, data=deep,
                                            headers={"Content-Type": "application/json"})
         assert "64" in problem_of(response, 422)["detail"], (method, path)

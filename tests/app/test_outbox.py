@@ -58,7 +58,13 @@ EXPECTED = {
         "vi": ("Đã rút hồ sơ: ", "đã được rút"),
         "en": ("Application withdrawn: ", "has been withdrawn"),
     },
+    "draft_reminder": {
+        "vi": ("Nhắc nộp hồ sơ trước hạn: ", "vẫn là bản nháp"),
+        "en": ("Reminder to submit before the deadline: ", "is still a draft"),
+    },
 }
+# Mails about something other than an application (tested with their feature).
+NOT_ABOUT_AN_APPLICATION = {"team_invitation"}  # tests/app/test_invitations.py
 
 
 def context_for(message: str, application) -> dict:
@@ -71,6 +77,7 @@ def context_for(message: str, application) -> dict:
         "deadline_extension": {"reason": REASON, "revision_deadline": DEADLINE},
         "ineligibility_notice": {"reason": REASON},
         "withdrawal_notice": {},
+        "draft_reminder": {"call_title": "Tiền ươm tạo 2026", "closes_at": DEADLINE},
     }[message]
 
 
@@ -203,7 +210,7 @@ def test_enqueue_refuses_unknown_messages_missing_keys_and_values_json_cannot_ca
 
 
 def test_the_messages_are_the_mail_templates_each_with_subject_text_and_html():
-    assert sorted(outbox.MESSAGES) == sorted(EXPECTED)
+    assert sorted(outbox.MESSAGES) == sorted(EXPECTED.keys() | NOT_ABOUT_AN_APPLICATION)
     for message in outbox.MESSAGES:
         for part in (".subject.txt", ".txt", ".html"):
             assert (outbox.MAIL_TEMPLATES / f"{message}{part}").is_file(), (message, part)
@@ -264,6 +271,8 @@ def test_each_mail_arrives_in_the_recipients_language_with_text_html_and_a_worki
         assert "Thiếu kế hoạch tài chính &amp; bảng dự toán &lt;chi tiết&gt;" in html  # escaped
     if message == "revision_request":
         assert "01/12/2026 23:59" in text and "01/12/2026 23:59" in html
+    if message == "draft_reminder":
+        assert "01/12/2026 23:59" in text and "Tiền ươm tạo 2026" in html
     if message == "submission_receipt":
         assert "21/11/2026 10:05" in text and "Tiền ươm tạo 2026" in html
 

@@ -165,6 +165,25 @@ def papers(create_user, create_call, create_organization, create_application):
     return grow
 
 
+@pytest.fixture
+def team_of(create_user, create_organization):
+    """grow(n) adds n members (each with a role grant) to one startup; returns the owner and
+    the startup."""
+    from grants.models import Membership
+
+    owner = create_user("applicant")
+    organization = create_organization(owner)
+
+    def grow(n: int):
+        for _ in range(n):
+            user = create_user("applicant")
+            db.session.add(Membership(organization_id=organization.id, user_id=user.id))
+        db.session.commit()
+        return owner, organization
+
+    return grow
+
+
 DOCUMENT_LISTS = {
     "documents page": lambda client, login, api, startup, application_id: (
         login(startup).get, f"/applications/{application_id}/documents"),
@@ -208,3 +227,25 @@ def test_the_programmes_page_issues_as_many_statements_for_3_as_for_30_programme
     small = counted(client.get, "/programmes")
     grow(27)
     assert counted(client.get, "/programmes") == small
+
+
+def test_the_users_page_issues_as_many_statements_for_3_as_for_30_users(
+        team_of, client, login, create_user):
+    login(create_user("admin"))
+    team_of(3)
+    small = counted(client.get, "/admin/users")
+    team_of(27)
+    assert counted(client.get, "/admin/users") == small
+    assert counted(client.get, "/admin/users?q=applicant") == small
+
+
+def test_the_team_page_and_endpoint_issue_as_many_statements_for_3_as_for_30_members(
+        team_of, client, login, api):
+    owner, organization = team_of(3)
+    login(owner)
+    token_client = api(owner)
+    page = f"/organizations/{organization.id}"
+    endpoint = f"/organizations/{organization.id}/members"
+    small = counted(client.get, page), counted(token_client.get, endpoint)
+    team_of(27)
+    assert (counted(client.get, page), counted(token_client.get, endpoint)) == small
