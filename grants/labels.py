@@ -163,7 +163,7 @@ COMMON_PART = {
 SECTIONS = {
     "project": _l("Project"),
     "team": _l("Team"),
-    "budget": _l("Budget"),
+    "budget": _l("Budget plan"),
     "milestones": _l("Milestones"),
     "questions": _l("Questions of the call"),
     "documents": _l("Documents"),

@@ -383,7 +383,7 @@ def _mail_members(ctx: Context, message: str, **extra: Any) -> None:
 @hooks.message
 def submission_receipt(ctx: Context) -> None:
     _mail_members(ctx, "submission_receipt", call_title=ctx.entity.call.title,
-                  submitted_at=audit.to_json_value(ctx.now))
+                  submitted_at=audit.to_json_value(ctx.now), reference=reference(ctx.entity))
 
 
 @hooks.message

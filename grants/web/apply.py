@@ -7,6 +7,7 @@ import secrets
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -318,10 +319,12 @@ def _fill(section: str, form, application) -> None:
         form.field.data = project.field
     elif section == "team":
         form.team.data = application.team
-    elif section == "budget":
-        form.requested_amount.data = application.requested_amount or ""
-        form.labour.data = "" if budget.get("labour") is None else budget["labour"]
-        form.other.data = "" if budget.get("other") is None else budget["other"]
+    elif section == "budget":  # grouped as people write amounts: 35.000.000
+        form.requested_amount.data = format_decimal(application.requested_amount) \
+            if application.requested_amount else ""
+        form.labour.data = "" if budget.get("labour") is None else format_decimal(
+            budget["labour"])
+        form.other.data = "" if budget.get("other") is None else format_decimal(budget["other"])
     elif section == "milestones":
         for number, row in enumerate(application.milestones or []):
             entry = getattr(form, f"m{number}")

@@ -324,7 +324,7 @@ def test_manager_returns_for_changes_and_startup_resubmits(new_page, shot):
     startup.locator("#continue a.btn[href$='/tasks']").click()
     expect(startup).to_have_url(re.compile(rf"/applications/{application_id}/tasks$"))
     startup.goto(f"/applications/{application_id}/sections/budget")
-    expect(startup.locator("#requested_amount")).to_have_value("35000000")
+    expect(startup.locator("#requested_amount")).to_have_value("35.000.000")
     startup.goto(f"/applications/{application_id}/sections/questions")
     startup.fill("#answer_plan", "Thí điểm ở 3 trang trại Cần Thơ; ngân sách chi tiết đính kèm.")
     shot(startup, "startup-edit-vi")
