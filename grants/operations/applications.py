@@ -200,36 +200,47 @@ def field_in_call(ctx: Context) -> list[str]:
     return []
 
 
+def _other_applications(ctx: Context) -> list[Any]:
+    """The project's other applications with their call's programme, stage and title: one
+    query for the guards that ask about them (asked once per action, kept on the context)."""
+    others = ctx.__dict__.get("_other_applications")
+    if others is None:
+        application = ctx.entity
+        others = ctx.__dict__["_other_applications"] = db.session.execute(
+            select(Application.id, Application.call_id, Application.state,
+                   Application.created_at, Call.programme_id, Call.stage, Call.title)
+            .join(Call, Call.id == Application.call_id)
+            .where(Application.project_id == application.project_id,
+                   Application.id != application.id)
+            .order_by(Application.id).limit(MAX_OTHER_APPLICATIONS)).all()
+    return others
+
+
+MAX_OTHER_APPLICATIONS = 100  # a project applies once per call: a few per stage at most
+
+
 @hooks.guard
 def not_funded_at_this_stage(ctx: Context) -> list[str]:
     """The project has no application funded by this programme at this stage (another
     application of the project, in a call of the same programme and stage, in a state that
     commits budget)."""
-    application = ctx.entity
-    funded = db.session.scalar(
-        select(Call.title).join(Application, Application.call_id == Call.id).where(
-            Application.project_id == application.project_id,
-            Application.id != application.id,
-            Call.programme_id == application.call.programme_id,
-            Call.stage == application.call.stage,
-            Application.state.in_(ctx.definition.tagged("commits_budget"))).limit(1))
-    if funded is not None:
-        return [_("This project is already funded by this programme at the %(stage)s stage "
-                  "(%(call)s).", stage=labels.stage(application.call.stage), call=funded)]
+    call = ctx.entity.call
+    committing = ctx.definition.tagged("commits_budget")
+    for other in _other_applications(ctx):
+        if other.programme_id == call.programme_id and other.stage == call.stage \
+                and other.state in committing:
+            return [_("This project is already funded by this programme at the %(stage)s "
+                      "stage (%(call)s).", stage=labels.stage(call.stage), call=other.title)]
     return []
 
 
 @hooks.guard
 def one_application_per_call(ctx: Context) -> list[str]:
     """One application per project and call (the table's unique constraint, said clearly)."""
-    application = ctx.entity
-    other = db.session.scalar(select(Application.id).where(
-        Application.project_id == application.project_id,
-        Application.call_id == application.call_id,
-        Application.id != application.id).limit(1))
-    if other is not None:
-        return [_("This project already has an application in this call (%(reference)s).",
-                  reference=reference_of(other, application.created_at))]
+    for other in _other_applications(ctx):
+        if other.call_id == ctx.entity.call_id:
+            return [_("This project already has an application in this call "
+                      "(%(reference)s).", reference=reference_of(other.id, other.created_at))]
     return []
 
 
@@ -339,9 +350,10 @@ def set_submitted(ctx: Context) -> None:
 def keep_revision(ctx: Context) -> None:
     """Keep what was sent, numbered per application (the row is locked by the action)."""
     application = ctx.entity
-    number = db.session.scalar(select(func.coalesce(func.max(ApplicationRevision.number), 0))
-                               .where(ApplicationRevision.application_id == application.id))
-    db.session.add(ApplicationRevision(application_id=application.id, number=number + 1,
+    # the number is computed by the INSERT itself: no query of its own
+    following = select(func.coalesce(func.max(ApplicationRevision.number), 0) + 1).where(
+        ApplicationRevision.application_id == application.id).scalar_subquery()
+    db.session.add(ApplicationRevision(application_id=application.id, number=following,
                                        data=snapshot(application), submitted_at=ctx.now))
 
 

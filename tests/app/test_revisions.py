@@ -117,3 +117,22 @@ def test_the_startup_follows_each_state_on_its_timeline_with_what_happens_next(
     assert timeline.index("Started") < timeline.index("Submitted") < timeline.index(
         "Changes requested")
     assert "Make the requested changes and resubmit before the revision deadline." in page
+
+
+def test_a_submission_checks_eligibility_and_keeps_its_revision_in_eight_statements(
+        create_user, create_call, create_application):
+    """The engine's six, plus one query of the project's other applications (both
+    eligibility guards read it) and the revision's INSERT, which numbers itself."""
+    from test_query_counts import statements
+
+    startup = create_user("applicant")
+    application = create_application(startup, create_call())
+    db.session.remove()
+    with statements() as seen:
+        applications.act(startup, application.id, "submit", {"version": 1})
+    assert [" ".join(s.split()[:3]).upper() for s in seen] == [
+        "SELECT APPLICATION.ID, APPLICATION.PROJECT_ID,",
+        "SELECT APPLICATION.ID, APPLICATION.CALL_ID,", "INSERT INTO APPLICATION_REVISION", "UPDATE APPLICATION SET", "INSERT INTO STATE_COUNT",
+        "SELECT AUDIT_HEAD.SEQ, AUDIT_HEAD.HASH", "INSERT INTO AUDIT_EVENT",
+        "INSERT INTO NOTIFICATION"], seen
+    assert [r.number for r in kept(application.id)] == [1]
