@@ -132,7 +132,8 @@ def test_a_submission_checks_eligibility_and_keeps_its_revision_in_eight_stateme
         applications.act(startup, application.id, "submit", {"version": 1})
     assert [" ".join(s.split()[:3]).upper() for s in seen] == [
         "SELECT APPLICATION.ID, APPLICATION.PROJECT_ID,",
-        "SELECT APPLICATION.ID, APPLICATION.CALL_ID,", "INSERT INTO APPLICATION_REVISION", "UPDATE APPLICATION SET", "INSERT INTO STATE_COUNT",
+        "SELECT APPLICATION.ID, APPLICATION.CALL_ID,", "INSERT INTO APPLICATION_REVISION",
+        "UPDATE APPLICATION SET", "INSERT INTO STATE_COUNT",
         "SELECT AUDIT_HEAD.SEQ, AUDIT_HEAD.HASH", "INSERT INTO AUDIT_EVENT",
         "INSERT INTO NOTIFICATION"], seen
     assert [r.number for r in kept(application.id)] == [1]
