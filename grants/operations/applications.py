@@ -806,9 +806,9 @@ MAX_REVISIONS = 100  # far more submissions than any application has
 
 
 def revisions(item: Seen) -> list[ApplicationRevision]:
-    """The application's revisions, oldest first, for staff who may see it (not the
-    startup: it has its own answers)."""
-    if not item.roles.intersection(permissions.STAFF_ROLES):
+    """The application's revisions, oldest first, for whoever sees it in another role than
+    the startup's (managers, admins, auditors, reviewers, as the access rule grants them)."""
+    if not item.roles - {Role.APPLICANT.value}:
         return []
     return list(db.session.scalars(
         select(ApplicationRevision)

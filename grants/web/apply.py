@@ -417,6 +417,7 @@ def section(application_id: int, section: str):
     if not applications.can_edit(item):
         return _not_editable(item)
     status = 200
+    problems: list[tuple[str | None, str]] = []  # the error summary: (field id, message)
     if request.method == "POST":  # (CSRFProtect has checked the token)
         form = _section_form(section, application)
         for field in _leaves(form):
@@ -430,9 +431,7 @@ def section(application_id: int, section: str):
                 message = str(PAGE_MESSAGES.get(name.removeprefix("project."), message))
                 if field is not None:
                     field.errors = [*field.errors, message]
-                else:
-                    flash(message, "error")
-            flash(error.detail, "error")
+                problems.append((field.id if field is not None else None, message))
             status = 422
         except Conflict as error:
             flash(error.detail, "error")
@@ -445,7 +444,7 @@ def section(application_id: int, section: str):
         _fill(section, form, application)
     return render_template(
         "apply/section.html", application=application, section=section, form=form,
-        rows=_rows(form) if section == "milestones" else 0,
+        problems=problems, rows=_rows(form) if section == "milestones" else 0,
         file_questions=[q for q in application.call.questions
                         if applications.question_type(q) == "file"],
         documents_url=documents_url(application.id)), status

@@ -137,6 +137,11 @@ def test_a_failed_validation_shows_every_typed_value_again(client, draft):
     assert "Must be a whole number, 0 or more." in page
     assert "Must be one of: Ý tưởng, Mẫu thử, Có doanh thu." in page
     assert "Not a valid date (YYYY-MM-DD)." in page
+    summary = page[page.index('id="error-summary"'):page.index("</div>", page.index(
+        'id="error-summary"'))]
+    assert "There is a problem" in summary
+    for field in ("answer_customers", "answer_stage_now", "answer_founded"):
+        assert f'href="#{field}"' in summary
     assert saved(application.id).answers == {}
 
     rows = {"m0-milestone": "Mẫu thử", "m0-month": "99", "m0-deliverable": "Bản demo",
