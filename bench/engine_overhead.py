@@ -50,7 +50,9 @@ def prepare(count: int) -> tuple[User, list[int]]:
     ids = db.session.scalars(
         insert(Application).returning(Application.id, sort_by_parameter_order=True),
         [{"project_id": p, "call_id": call.id, "state": "draft", "version": 1,
-          "answers": {"problem": "p"}, "requested_amount": 1_000_000,
+          "answers": {"problem": "p"}, "requested_amount": 1_000_000, "team": "t",
+          "budget": {"labour": 600_000, "other": 400_000},
+          "milestones": [{"milestone": "m", "month": 1, "deliverable": "d"}],
           "created_by_id": startup.id, "created_at": now} for p in project_ids]).all()
     db.session.commit()
     return startup, list(ids)

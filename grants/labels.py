@@ -146,3 +146,90 @@ def field(name: str | None) -> str:
 
 def payload_field(name: str | None) -> str:
     return _named(PAYLOAD_FIELDS, name)
+
+
+# --- the applicant's path ---------------------------------------------------------------------
+
+# The fields of the application form's common part (and of a revision's changes).
+COMMON_PART = {
+    "title": _l("Project title"),
+    "summary": _l("Project summary"),
+    "field": _l("Field"),
+    "team": _l("Team"),
+    "requested_amount": _l("Requested amount (VND)"),
+    "budget.labour": _l("Labour costs (VND)"),
+    "budget.other": _l("Other costs (VND)"),
+    "milestones": _l("Milestone plan"),
+}
+
+SECTIONS = {
+    "project": _l("Project"),
+    "team": _l("Team"),
+    "budget": _l("Budget plan"),
+    "milestones": _l("Milestones"),
+    "questions": _l("Questions of the call"),
+    "documents": _l("Documents"),
+}
+
+SECTION_STATUS = {
+    "not_started": _l("Not started"),
+    "in_progress": _l("In progress"),
+    "complete": _l("Completed"),
+}
+
+# What the startup reads for a state on its timeline, where it differs from the staff's name.
+APPLICANT_STATES = {
+    "draft": _l("Started"),
+    "submitted": _l("Submitted"),
+    "changes_requested": _l("Changes requested"),
+    "ineligible": _l("Not eligible"),
+    "in_review": _l("Being reviewed by the council"),
+    "reviewed": _l("Review finished"),
+    "waitlisted": _l("On the waiting list"),
+    "approved": _l("Approved for funding"),
+    "rejected": _l("Not selected"),
+    "active": _l("Agreement signed: project under way"),
+    "pilot_testing": _l("Pilot under way"),
+    "final_evaluation": _l("Final report under evaluation"),
+    "completed": _l("Completed"),
+    "failed": _l("Final evaluation not passed"),
+    "terminated": _l("Support ended"),
+    "withdrawn": _l("Withdrawn"),
+    "promoted": _l("Moved up to the next stage"),
+}
+
+# What happens next, for the startup, in each state.
+NEXT_STEPS = {
+    "draft": _l("Complete every section, check your answers and submit before the call "
+                "closes. You can save and come back at any time."),
+    "submitted": _l("The programme checks that the application is complete and eligible. "
+                    "If something is missing, they ask you for changes by email."),
+    "changes_requested": _l("Make the requested changes and resubmit before the revision "
+                            "deadline."),
+    "ineligible": _l("The application does not meet the call's conditions. The reason is in "
+                     "the history below."),
+    "in_review": _l("Council members score the application against the call's criteria. "
+                    "This usually takes a few weeks."),
+    "reviewed": _l("The programme compares the scores and decides. You will get an email."),
+    "waitlisted": _l("The application passed but the call's budget is taken for now. If "
+                     "money becomes free, the programme may still approve it."),
+    "approved": _l("The programme prepares the support agreement and its payment tranches."),
+    "rejected": _l("The application was not selected in this call. You may apply to a later "
+                   "call."),
+    "active": _l("Carry out the milestones; request each tranche with a short report."),
+    "pilot_testing": _l("Run the pilot with the host partner and record its results."),
+    "final_evaluation": _l("The programme evaluates the final report."),
+    "completed": _l("The project is complete. It may be promoted to the next stage."),
+    "failed": _l("The final evaluation was not passed. The reason is in the history below."),
+    "terminated": _l("Support has ended. The reason is in the history below."),
+    "withdrawn": _l("You withdrew the application. Nothing more happens with it."),
+    "promoted": _l("The project continues in a call of the next stage."),
+}
+
+
+def applicant_state(name: str | None) -> str:
+    return _named(APPLICANT_STATES, name) if name in APPLICANT_STATES else state(name)
+
+
+def next_step(name: str | None) -> str:
+    return str(NEXT_STEPS[name]) if name in NEXT_STEPS else ""

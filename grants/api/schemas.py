@@ -39,7 +39,7 @@ from grants.api.fields import (
 )
 from grants.inputs import KEY, MAX_ID, MAX_MONEY
 from grants.models import FIELDS, Role, Stage
-from grants.operations.applications import MAX_ANSWER
+from grants.operations.applications import MAX_ANSWER, reference
 from grants.operations.calls import QUESTION_TYPES
 from workflow import Definition, to_mermaid
 from workflow.definition import PAYLOAD_TYPES
@@ -385,8 +385,25 @@ class Member(Schema):
 
 # --- applications -----------------------------------------------------------------------
 
-Answer = text(MAX_ANSWER, required=False)
-Answers = dict[str, Answer | None]
+def _answer(value: Any) -> str | int | None:
+    """Text (trimmed), or a whole number for a `number` question; the operation checks each
+    answer against its question's type."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError("string_type", "must be text")
+    value = value.strip()
+    if len(value) > MAX_ANSWER:
+        raise PydanticCustomError("string_too_long", "too long", {"max_length": MAX_ANSWER})
+    if "\x00" in value:
+        raise PydanticCustomError("string_pattern_mismatch", "control characters")
+    return value
+
+
+Answer = Annotated[str | int | None, PlainValidator(_answer), WithJsonSchema({"anyOf": [
+    {"type": "string", "maxLength": MAX_ANSWER}, {"type": "integer", "minimum": 0},
+    {"type": "null"}]})]
+Answers = dict[str, Answer]
 
 
 class Project(Schema):
@@ -407,8 +424,13 @@ class Application(Schema):
     state: ApplicationState
     version: int = Field(ge=1, description="send it back with every change")
     project: Project
-    answers: dict[str, str] = Field(description="answers by question key")
+    answers: dict[str, str | int] = Field(description=(
+        "answers by question key: text, or a whole number for a `number` question"))
     requested_amount: int = Field(ge=0, description="VND")
+    team: str = Field(description="the team and who does what")
+    budget: "BudgetSplit" = Field(description="the requested amount split in VND")
+    milestones: "list[Milestone]" = Field(description="the milestone plan")
+    reference: str = Field(description="what the startup quotes, e.g. HS-2026-000123")
     awarded_amount: int | None = Field(ge=0, description="VND, once approved")
     revision_deadline: datetime | None = Field(description="while changes are requested")
     allowed_actions: list[ActionName] = Field(description=(
@@ -418,7 +440,8 @@ class Application(Schema):
 
     @classmethod
     def of(cls, application: Any, allowed_actions: list[str]) -> "Application":
-        return cls.model_validate(_With(application, allowed_actions=allowed_actions))
+        return cls.model_validate(_With(application, allowed_actions=allowed_actions,
+                                        reference=reference(application)))
 
 
 class ProjectCreate(Schema):
@@ -435,6 +458,10 @@ class ApplicationCreate(Schema):
     project: ProjectCreate
     answers: Answers | None = Field(None, description="answers by question key of the call")
     requested_amount: maybe(Money) = Field(None, description="VND, within the call's cap")
+    team: text(5000, required=False) | None = Field(None, description=(
+        "the team and who does what"))
+    budget: "BudgetInput | None" = None
+    milestones: "list[MilestoneInput] | None" = Field(None, max_length=24)
 
 
 class ProjectUpdate(Schema):
@@ -450,12 +477,48 @@ class ApplicationUpdate(Schema):
     project: ProjectUpdate = None
     answers: Answers | None = Field(None, description="merged into the saved answers")
     requested_amount: Money = None
+    team: text(5000, required=False) | None = None
+    budget: "BudgetInput | None" = Field(None, description="replaces the saved split")
+    milestones: "list[MilestoneInput] | None" = Field(None, max_length=24, description=(
+        "replaces the saved plan"))
 
 
 class ApplicationQuery(Schema):
     call_id: Id | None = None
     state: ApplicationState | None = None
     cursor: Cursor | None = None
+
+
+class BudgetInput(Schema):
+    """The split of the requested amount; once both parts are given they must add up to it."""
+
+    labour: maybe(Money) = Field(None, description="labour costs, VND")
+    other: maybe(Money) = Field(None, description="other costs, VND")
+
+
+class MilestoneInput(Schema):
+    """One row of the milestone plan; a draft may leave parts blank, submitting may not."""
+
+    milestone: text(300, required=False) | None = None
+    month: maybe(whole(1, 60, "month of support in which it is due")) = None
+    deliverable: text(2000, required=False) | None = None
+
+
+class BudgetSplit(Schema):
+    """The requested amount split in VND; both parts must add up to it before submitting."""
+
+    labour: int | None = Field(None, ge=0, description="labour costs, VND")
+    other: int | None = Field(None, ge=0, description="other costs, VND")
+
+
+class Milestone(Schema):
+    milestone: str
+    month: int | None = Field(ge=1, description="month of support in which it is due")
+    deliverable: str
+
+
+for _model in (Application, ApplicationCreate, ApplicationUpdate):
+    _model.model_rebuild()
 
 
 Reason = text(MAX_TEXT_LENGTH, required=False)

@@ -1,7 +1,7 @@
 """The data model. Import models from here."""
 
 from grants.models.accounts import SYSTEM, Actor, ApiToken, RoleGrant, System, User
-from grants.models.applications import Application
+from grants.models.applications import Application, ApplicationRevision
 from grants.models.audit import AuditEvent, AuditHead
 from grants.models.counts import StateCount
 from grants.models.documents import Document
@@ -19,6 +19,7 @@ __all__ = [
     "System",
     "ApiToken",
     "Application",
+    "ApplicationRevision",
     "AuditEvent",
     "AuditHead",
     "Call",

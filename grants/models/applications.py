@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -48,6 +49,12 @@ class Application(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revision_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     form_token: Mapped[str | None] = mapped_column(String(32))
+    # the common part of the form beside the project's title, summary and field
+    team: Mapped[str] = mapped_column(Text, default="")  # who does what
+    # {"labour": int, "other": int}: VND, adding up to requested_amount once complete
+    budget: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # [{"milestone": str, "month": int | None, "deliverable": str}]
+    milestones: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
     project: Mapped[Project] = relationship()
     call: Mapped[Call] = relationship()
@@ -55,3 +62,18 @@ class Application(db.Model):
     @property
     def stage(self) -> str:
         return self.call.stage
+
+
+class ApplicationRevision(db.Model):
+    """What the startup sent at one submission: the common part and the answers, kept as
+    they were, so staff can see what changed between two submissions."""
+
+    __tablename__ = "application_revision"
+    __table_args__ = (UniqueConstraint("application_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"))
+    number: Mapped[int]  # 1 for the first submission, then 2, 3, …
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)

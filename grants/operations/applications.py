@@ -2,36 +2,42 @@
 one workflow path: the access rule, the definition of a row, and what the guard, effect and
 message names of the stage workflows do."""
 
-from datetime import datetime
+import difflib
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from flask_babel import format_datetime, format_decimal
+from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from grants import audit, labels, outbox, permissions
 from grants.extensions import db
-from grants.inputs import MAX_ID, text_problem
+from grants.inputs import MAX_ID, MAX_MONEY, text_problem, whole_number
 from grants.models import (
     FIELDS,
     Actor,
     Application,
+    ApplicationRevision,
     Call,
     Membership,
+    Organization,
     Project,
     Role,
     User,
     utcnow,
 )
 from grants.operations import calls, workflow
-from grants.operations.core import Validator, check_version, transaction
+from grants.operations.core import LOCAL, Validator, check_version, transaction
 from grants.operations.errors import Conflict, Forbidden, Invalid
 from grants.operations.workflow import (
     Context,
     EntityKind,
     Hooks,
     Seen,
+    available,
     load,
     query,
     seen,
@@ -39,6 +45,10 @@ from grants.operations.workflow import (
 )
 
 MAX_ANSWER = 10_000
+MAX_SHORT_ANSWER = 1000  # a "text" question: one line
+MAX_TEAM = 5000
+MAX_MILESTONES = 24
+BUDGET_PARTS = ("labour", "other")
 
 hooks = Hooks(pending=frozenset({
     # Named by the stage workflows; built by the capabilities still to come. Until then the
@@ -82,17 +92,169 @@ def call_open(ctx: Context) -> list[str]:
     return []
 
 
+def answered(value: Any) -> bool:
+    """Whether an answer was given: text that is not blank, or a number."""
+    return (isinstance(value, str) and bool(value.strip())) or \
+        (isinstance(value, int) and not isinstance(value, bool))
+
+
+def answerable(call: Call) -> list[dict[str, Any]]:
+    """The call's questions answered in the form (a "file" question is answered by a
+    document)."""
+    return [q for q in call.questions if question_type(q) != "file"]
+
+
+def question_type(question: dict[str, Any]) -> str:
+    return question.get("type") or "long_text"
+
+
 @hooks.guard
 def required_answers(ctx: Context) -> list[str]:
     application = ctx.entity
     problems = []
     if not application.project.summary.strip():
         problems.append(_("The project summary is missing."))
-    for question in application.call.questions:
-        answer = application.answers.get(question["key"])
-        if question.get("required") and not (isinstance(answer, str) and answer.strip()):
+    for question in answerable(application.call):
+        if question.get("required", True) and not answered(
+                application.answers.get(question["key"])):
             problems.append(_("An answer is missing: %(question)s", question=question["label"]))
     return problems
+
+
+def budget_problems(application: Application) -> list[str]:
+    """Why the budget split is not complete, or nothing."""
+    budget = application.budget or {}
+    if any(budget.get(part) is None for part in BUDGET_PARTS):
+        return [_("The budget split is missing: give the labour costs and the other costs.")]
+    total = sum(budget[part] for part in BUDGET_PARTS)
+    if total != application.requested_amount:
+        return [_adds_up_message(budget, application.requested_amount)]
+    return []
+
+
+def _adds_up_message(budget: dict[str, int], requested: int) -> str:
+    return _("Labour costs (%(labour)s VND) and other costs (%(other)s VND) add up to "
+             "%(total)s VND, not the requested amount of %(requested)s VND.",
+             labour=format_decimal(budget["labour"]), other=format_decimal(budget["other"]),
+             total=format_decimal(budget["labour"] + budget["other"]),
+             requested=format_decimal(requested))
+
+
+def milestone_complete(row: dict[str, Any]) -> bool:
+    return bool(row.get("milestone")) and row.get("month") is not None \
+        and bool(row.get("deliverable"))
+
+
+@hooks.guard
+def common_part_complete(ctx: Context) -> list[str]:
+    """The team, the budget split (adding up) and a milestone plan are there."""
+    application = ctx.entity
+    problems = []
+    if not application.team.strip():
+        problems.append(_("The team is not described."))
+    problems += budget_problems(application)
+    if not application.milestones:
+        problems.append(_("The milestone plan is missing: add at least one milestone."))
+    elif not all(milestone_complete(row) for row in application.milestones):
+        problems.append(_("Every milestone needs a name, a month and a deliverable."))
+    return problems
+
+
+# --- eligibility: the call's rules, checked before and on submit -----------------------------
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year - years, day=28)
+
+
+@hooks.guard
+def founded_recently(ctx: Context) -> list[str]:
+    """The organization was founded at most the call's `max_age_years` before today."""
+    years = (ctx.entity.call.eligibility or {}).get("max_age_years")
+    if not years:
+        return []
+    organization = db.session.get(Organization, ctx.entity.project.organization_id)
+    if organization.founded_on is None:
+        return [_("This call accepts organizations founded at most %(n)d years ago: add the "
+                  "date %(name)s was founded to its profile.", n=years, name=organization.name)]
+    earliest = _years_before(ctx.now.astimezone(LOCAL).date(), years)
+    if organization.founded_on < earliest:
+        return [_("This call accepts organizations founded at most %(n)d years ago (on or "
+                  "after %(earliest)s); %(name)s was founded on %(founded)s.", n=years,
+                  earliest=format_date(earliest), name=organization.name,
+                  founded=format_date(organization.founded_on))]
+    return []
+
+
+@hooks.guard
+def field_in_call(ctx: Context) -> list[str]:
+    """The project's field is one of the call's fields, when the call lists some."""
+    fields = (ctx.entity.call.eligibility or {}).get("fields") or []
+    if fields and ctx.entity.project.field not in fields:
+        return [_("This call accepts projects in these fields: %(fields)s; this project is in "
+                  "%(field)s.", fields=", ".join(labels.field(f) for f in fields),
+                  field=labels.field(ctx.entity.project.field))]
+    return []
+
+
+def _other_applications(ctx: Context) -> list[Any]:
+    """The project's other applications with their call's programme, stage and title: one
+    query for the guards that ask about them (asked once per action, kept on the context)."""
+    others = ctx.__dict__.get("_other_applications")
+    if others is None:
+        application = ctx.entity
+        others = ctx.__dict__["_other_applications"] = db.session.execute(
+            select(Application.id, Application.call_id, Application.state,
+                   Application.created_at, Call.programme_id, Call.stage, Call.title)
+            .join(Call, Call.id == Application.call_id)
+            .where(Application.project_id == application.project_id,
+                   Application.id != application.id)
+            .order_by(Application.id).limit(MAX_OTHER_APPLICATIONS)).all()
+    return others
+
+
+MAX_OTHER_APPLICATIONS = 100  # a project applies once per call: a few per stage at most
+
+
+@hooks.guard
+def not_funded_at_this_stage(ctx: Context) -> list[str]:
+    """The project has no application funded by this programme at this stage (another
+    application of the project, in a call of the same programme and stage, in a state that
+    commits budget)."""
+    call = ctx.entity.call
+    committing = ctx.definition.tagged("commits_budget")
+    for other in _other_applications(ctx):
+        if other.programme_id == call.programme_id and other.stage == call.stage \
+                and other.state in committing:
+            return [_("This project is already funded by this programme at the %(stage)s "
+                      "stage (%(call)s).", stage=labels.stage(call.stage), call=other.title)]
+    return []
+
+
+@hooks.guard
+def one_application_per_call(ctx: Context) -> list[str]:
+    """One application per project and call (the table's unique constraint, said clearly)."""
+    for other in _other_applications(ctx):
+        if other.call_id == ctx.entity.call_id:
+            return [_("This project already has an application in this call "
+                      "(%(reference)s).", reference=reference_of(other.id, other.created_at))]
+    return []
+
+
+@hooks.guard
+def owner_only(ctx: Context) -> list[str]:
+    """Only the owner of the startup takes this action (members edit drafts)."""
+    membership = db.session.get(Membership, {
+        "organization_id": ctx.entity.project.organization_id, "user_id": ctx.actor.id})
+    if membership is None or membership.role != OWNER:
+        return [_("Only the owner of the startup may do this.")]
+    return []
+
+
+OWNER = "owner"  # Membership.role of the startup's creator
 
 
 @hooks.guard
@@ -188,6 +350,17 @@ def set_submitted(ctx: Context) -> None:
 
 
 @hooks.effect
+def keep_revision(ctx: Context) -> None:
+    """Keep what was sent, numbered per application (the row is locked by the action)."""
+    application = ctx.entity
+    # the number is computed by the INSERT itself: no query of its own
+    following = select(func.coalesce(func.max(ApplicationRevision.number), 0) + 1).where(
+        ApplicationRevision.application_id == application.id).scalar_subquery()
+    db.session.add(ApplicationRevision(application_id=application.id, number=following,
+                                       data=snapshot(application), submitted_at=ctx.now))
+
+
+@hooks.effect
 def set_revision_deadline(ctx: Context) -> None:
     ctx.entity.revision_deadline = ctx.payload["revision_deadline"]
 
@@ -225,7 +398,7 @@ def _mail_members(ctx: Context, message: str, **extra: Any) -> None:
 @hooks.message
 def submission_receipt(ctx: Context) -> None:
     _mail_members(ctx, "submission_receipt", call_title=ctx.entity.call.title,
-                  submitted_at=audit.to_json_value(ctx.now))
+                  submitted_at=audit.to_json_value(ctx.now), reference=reference(ctx.entity))
 
 
 @hooks.message
@@ -253,27 +426,123 @@ def withdrawal_notice(ctx: Context) -> None:
 # --- drafting and reading --------------------------------------------------------------------
 
 
-def _answers(v: Validator, call: Call, answers: Any) -> dict[str, str]:
-    """Keep only the call's questions; every answer is text."""
+def _answer(v: Validator, question: dict[str, Any], value: Any) -> str | int | None:
+    """One answer, checked by the question's type; None when it is refused."""
+    name, kind = f"answers.{question['key']}", question_type(question)
+    if kind == "file":
+        v.fail(name, _("Upload this as a document in the documents section."))
+        return None
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    if kind == "number":
+        number = whole_number(value)
+        if number is None or number > MAX_MONEY:
+            v.fail(name, _("Must be a whole number, 0 or more."))
+        return number
+    if not isinstance(value, str):
+        v.fail(name, _("Must be text."))
+        return None
+    value = value.strip()
+    limit = MAX_SHORT_ANSWER if kind == "text" else MAX_ANSWER
+    if len(value) > limit:
+        v.fail(name, _("At most %(n)d characters.", n=limit))
+        return None
+    if problem := text_problem(value):
+        v.fail(name, problem)
+        return None
+    if kind == "choice" and value not in (question.get("choices") or []):
+        v.fail(name, _("Must be one of: %(choices)s.",
+                       choices=", ".join(question.get("choices") or [])))
+        return None
+    if kind == "date":
+        try:
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            v.fail(name, _("Not a valid date (YYYY-MM-DD)."))
+            return None
+    return value
+
+
+def _answers(v: Validator, call: Call, answers: Any) -> dict[str, str | int]:
+    """Keep only the call's questions, each answer checked by its question's type."""
     if answers is None:
         return {}
     if not isinstance(answers, dict):
         v.fail("answers", _("Must be an object of answers."))
         return {}
-    keys = {q["key"] for q in call.questions}
+    questions = {q["key"]: q for q in call.questions}
     clean = {}
     for key, value in answers.items():
-        if key not in keys:
+        if key not in questions:
             v.fail(f"answers.{key}", _("Not a question of this call."))
-        elif value is not None and not isinstance(value, str):
-            v.fail(f"answers.{key}", _("Must be text."))
-        elif value is not None and len(value) > MAX_ANSWER:
-            v.fail(f"answers.{key}", _("At most %(n)d characters.", n=MAX_ANSWER))
-        elif value is not None and (problem := text_problem(value)):
-            v.fail(f"answers.{key}", problem)
-        else:
-            clean[key] = (value or "").strip()
+        elif (answer := _answer(v, questions[key], value)) is not None:
+            clean[key] = answer
     return clean
+
+
+def _budget(v: Validator, budget: Any) -> dict[str, int]:
+    """{labour, other} in VND; a part left out (or blank) stays unset in a draft."""
+    if budget is None:
+        return {}
+    if not isinstance(budget, dict):
+        v.fail("budget", _("Must be an object with the labour and other costs."))
+        return {}
+    bv = Validator(budget)
+    clean = {part: number for part in BUDGET_PARTS
+             if (number := bv.integer(part, required=False)) is not None}
+    for name, message in bv.errors.items():
+        v.fail(f"budget.{name}", message)
+    return clean
+
+
+def _milestones(v: Validator, rows: Any, months: int) -> list[dict[str, Any]]:
+    """The milestone plan: rows of {milestone, month, deliverable}; a blank row is dropped,
+    a half-filled one is kept in a draft (submit asks for every part)."""
+    if rows is None:
+        return []
+    if not isinstance(rows, list):
+        v.fail("milestones", _("Must be a list of milestones."))
+        return []
+    if len(rows) > MAX_MILESTONES:
+        v.fail("milestones", _("At most %(n)d milestones.", n=MAX_MILESTONES))
+        return []
+    clean = []
+    for number, row in enumerate(rows):
+        if not isinstance(row, dict):
+            v.fail(f"milestones.{number}", _("Must be an object."))
+            continue
+        rv = Validator(row)
+        milestone = {
+            "milestone": rv.text("milestone", required=False, default=""),
+            "month": rv.integer("month", required=False, minimum=1, maximum=months),
+            "deliverable": rv.text("deliverable", required=False, max_length=2000,
+                                   default=""),
+        }
+        for name, message in rv.errors.items():
+            v.fail(f"milestones.{number}.{name}", message)
+        if milestone["milestone"] or milestone["month"] is not None \
+                or milestone["deliverable"]:
+            clean.append(milestone)
+    return clean
+
+
+def _common(v: Validator, data: dict[str, Any], call: Call) -> dict[str, Any]:
+    """The common part beside the project: those of team, budget and milestones sent."""
+    fields: dict[str, Any] = {}
+    if "team" in data:
+        fields["team"] = v.text("team", required=False, max_length=MAX_TEAM, default="")
+    if "budget" in data:
+        fields["budget"] = _budget(v, data["budget"])
+    if "milestones" in data:
+        fields["milestones"] = _milestones(v, data["milestones"], call.duration_months)
+    return fields
+
+
+def _check_budget(v: Validator, budget: dict[str, int], requested: int | None) -> None:
+    """Once both parts are given, they add up to the requested amount."""
+    if requested is not None and all(budget.get(part) is not None for part in BUDGET_PARTS) \
+            and sum(budget[part] for part in BUDGET_PARTS) != requested:
+        v.fail("budget", _adds_up_message(budget, requested))
 
 
 def _project_fields(v: Validator, project: Any, *, partial: bool) -> dict[str, Any]:
@@ -314,6 +583,8 @@ def create_application(actor: Actor, data: Any, *, form_token: str | None = None
         if organization_id and not permissions.is_member(actor, organization_id):
             v.fail("project.organization_id", _("You are not a member of this organization."))
         answers = _answers(v, call, data.get("answers")) if call else {}
+        common = _common(v, data, call) if call else {}
+        _check_budget(v, common.get("budget", {}), requested)
         v.check()
         if not call.is_open(utcnow()):
             raise Invalid(_("This call is not open for applications."),
@@ -325,6 +596,7 @@ def create_application(actor: Actor, data: Any, *, form_token: str | None = None
         application = Application(
             project=project, call=call, state=initial, version=1, answers=answers,
             requested_amount=requested, created_by_id=actor.id, form_token=form_token,
+            **common,
         )
         db.session.add(application)
         db.session.flush()
@@ -333,7 +605,7 @@ def create_application(actor: Actor, data: Any, *, form_token: str | None = None
             entity_id=application.id, action="create", to_state=initial,
             payload={"call_id": call.id, "project": fields | {"id": project.id,
                      "organization_id": organization_id},
-                     "answers": answers, "requested_amount": requested},
+                     "answers": answers, "requested_amount": requested} | common,
         )
     return application
 
@@ -363,9 +635,15 @@ def update_application(actor: Actor, application_id: Any, data: Any) -> Applicat
             if merged != application.answers:
                 changes["answers"] = answers
         if "requested_amount" in data:
-            amount = v.integer("requested_amount")
+            amount = v.integer("requested_amount", required=False, default=0)
             if amount is not None and amount != application.requested_amount:
                 changes["requested_amount"] = amount
+        for name, value in _common(v, data, application.call).items():
+            if value != getattr(application, name):
+                changes[name] = value
+        if "budget" in changes:
+            _check_budget(v, changes.get("budget", application.budget),
+                          changes.get("requested_amount", application.requested_amount))
         v.check()
         if not changes:
             return application
@@ -376,6 +654,9 @@ def update_application(actor: Actor, application_id: Any, data: Any) -> Applicat
             application.answers = application.answers | changes["answers"]
         if "requested_amount" in changes:
             application.requested_amount = changes["requested_amount"]
+        for name in ("team", "budget", "milestones"):
+            if name in changes:
+                setattr(application, name, changes[name])
         application.version += 1
         audit.record(
             actor=actor, role=Role.APPLICANT.value, entity_type=KIND.name,
@@ -445,3 +726,170 @@ def act(actor: Actor, application_id: Any, action: str, data: Any) -> Applicatio
 def allowed_actions(actor: Actor, item: Seen) -> list[str]:
     """The actions the actor may take on this application now."""
     return workflow.allowed_actions(actor, KIND, item)
+
+
+# --- the applicant's path: reference, sections, checking before submit -----------------------
+
+
+def reference_of(application_id: int, created_at: datetime) -> str:
+    """The reference a startup quotes: HS-<year created>-<id, six digits>."""
+    return f"HS-{created_at.astimezone(LOCAL).year}-{application_id:06d}"
+
+
+def reference(application: Application) -> str:
+    return reference_of(application.id, application.created_at or utcnow())
+
+
+NOT_STARTED, IN_PROGRESS, COMPLETED = "not_started", "in_progress", "complete"
+SECTIONS = ("project", "team", "budget", "milestones", "questions")
+
+
+def section_status(application: Application, section: str) -> str:
+    """How far the applicant is with one section of the form."""
+    if section == "project":
+        return COMPLETED if application.project.summary.strip() else IN_PROGRESS
+    if section == "team":
+        return COMPLETED if application.team.strip() else NOT_STARTED
+    if section == "budget":
+        budget = application.budget or {}
+        if not budget and not application.requested_amount:
+            return NOT_STARTED
+        return IN_PROGRESS if budget_problems(application) else COMPLETED
+    if section == "milestones":
+        rows = application.milestones or []
+        if not rows:
+            return NOT_STARTED
+        return COMPLETED if all(milestone_complete(r) for r in rows) else IN_PROGRESS
+    questions = answerable(application.call)
+    given = [q for q in questions if answered(application.answers.get(q["key"]))]
+    if questions and not given:
+        return NOT_STARTED
+    missing = [q for q in questions if q.get("required", True) and q not in given]
+    return IN_PROGRESS if missing else COMPLETED
+
+
+def sending_action(item: Seen) -> str | None:
+    """The action by which the applicant sends the application in now (a first submission or
+    a resubmission): open to their roles from the current state, built, and leading to a state
+    the definition tags `received`."""
+    definition = workflows().definition(KIND, item.entity)
+    received = definition.tagged("received")
+    for name in workflows().engine.allowed_actions(definition, item.entity.state, item.roles):
+        if definition.action(name).dest in received and available(hooks, definition, name):
+            return name
+    return None
+
+
+def problems_before(actor: Actor, item: Seen, action_name: str,
+                    now: datetime | None = None) -> list[str]:
+    """What the action's guards would refuse now, without taking it: every unmet condition
+    (completeness, deadline, eligibility), each with its reason."""
+    definition = workflows().definition(KIND, item.entity)
+    context = Context(item.entity, actor, item.roles, {}, now or utcnow(), definition)
+    return [problem for guard in definition.action(action_name).guards
+            if guard not in hooks.pending for problem in hooks.guards[guard](context)]
+
+
+# --- revisions: what was sent at each submission, and what changed ---------------------------
+
+
+def snapshot(application: Application) -> dict[str, Any]:
+    """The content of the application as sent: the common part and the answers."""
+    return {
+        "title": application.project.title, "summary": application.project.summary,
+        "field": application.project.field, "team": application.team,
+        "requested_amount": application.requested_amount,
+        "budget": dict(application.budget or {}),
+        "milestones": [dict(row) for row in application.milestones or []],
+        "answers": dict(application.answers or {}),
+    }
+
+
+MAX_REVISIONS = 100  # far more submissions than any application has
+
+
+def revisions(item: Seen) -> list[ApplicationRevision]:
+    """The application's revisions, oldest first, for whoever sees it in another role than
+    the startup's (managers, admins, auditors, reviewers, as the access rule grants them)."""
+    if not item.roles - {Role.APPLICANT.value}:
+        return []
+    return list(db.session.scalars(
+        select(ApplicationRevision)
+        .where(ApplicationRevision.application_id == item.entity.id)
+        .order_by(ApplicationRevision.number).limit(MAX_REVISIONS)))
+
+
+@dataclass
+class Change:
+    """One field that changed between two revisions: old → new for short values, `segments`
+    [(kind, text)] with kind "same", "removed" or "added" for long text."""
+
+    label: str
+    old: str
+    new: str
+    segments: list[tuple[str, str]] | None = None
+
+
+WORDS = re.compile(r"\s+|[^\s]+")
+
+
+def _word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    a, b = WORDS.findall(old), WORDS.findall(new)
+    segments: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            segments.append(("same", "".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            segments.append(("removed", "".join(a[i1:i2])))
+        if j2 > j1:
+            segments.append(("added", "".join(b[j1:j2])))
+    return segments
+
+
+def _milestone_lines(rows: list[dict[str, Any]]) -> str:
+    return "\n".join(_("Month %(month)s: %(milestone)s — %(deliverable)s",
+                       month=row.get("month") or "?", milestone=row.get("milestone") or "",
+                       deliverable=row.get("deliverable") or "") for row in rows)
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_decimal(value)
+    return str(value)
+
+
+def changes_between(older: dict[str, Any], newer: dict[str, Any], call: Call) -> list[Change]:
+    """What changed from one revision to the next, field by field, in the form's order."""
+    found: list[Change] = []
+
+    def short(label: str, old: Any, new: Any) -> None:
+        if old != new:
+            found.append(Change(str(label), _shown(old), _shown(new)))
+
+    def long(label: str, old: str, new: str) -> None:
+        if old != new:
+            found.append(Change(str(label), old, new, _word_diff(old or "", new or "")))
+
+    short(labels.COMMON_PART["title"], older.get("title"), newer.get("title"))
+    long(labels.COMMON_PART["summary"], older.get("summary", ""), newer.get("summary", ""))
+    short(labels.COMMON_PART["field"], labels.field(older.get("field")),
+          labels.field(newer.get("field")))
+    long(labels.COMMON_PART["team"], older.get("team", ""), newer.get("team", ""))
+    short(labels.COMMON_PART["requested_amount"], older.get("requested_amount"),
+          newer.get("requested_amount"))
+    for part in BUDGET_PARTS:
+        short(labels.COMMON_PART[f"budget.{part}"], older.get("budget", {}).get(part),
+              newer.get("budget", {}).get(part))
+    long(labels.COMMON_PART["milestones"], _milestone_lines(older.get("milestones", [])),
+         _milestone_lines(newer.get("milestones", [])))
+    old_answers, new_answers = older.get("answers", {}), newer.get("answers", {})
+    for question in call.questions:
+        old, new = old_answers.get(question["key"], ""), new_answers.get(question["key"], "")
+        if question_type(question) == "long_text":
+            long(question["label"], str(old), str(new))
+        else:
+            short(question["label"], old, new)
+    return found

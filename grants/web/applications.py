@@ -6,25 +6,55 @@ from flask_login import current_user, login_required
 
 from grants import labels
 from grants.inputs import whole_number
+from grants.models import Role
 from grants.operations import Invalid, OperationError, applications, history, workflow
 from grants.operations.applications import KIND
+from grants.web.apply import documents_url
 from grants.web.forms import EmptyForm
 
 bp = Blueprint("applications", __name__)
 
 
+def timeline(events) -> list:
+    """The states the application passed through, each with when it got there, oldest first."""
+    return [(event.to_state, event.occurred_at) for event in events
+            if event.entity_type == KIND.name and event.to_state is not None
+            and event.from_state != event.to_state]
+
+
+def revision_changes(item) -> list:
+    """For staff: each resubmission with what changed since the submission before, newest
+    first."""
+    kept = applications.revisions(item)
+    return [(newer, older, applications.changes_between(older.data, newer.data,
+                                                        item.entity.call))
+            for older, newer in zip(kept, kept[1:], strict=False)][::-1]
+
+
 def _render(application_id: int, status: int = 200, errors=None, problems=None, values=None):
     item = applications.get_application(current_user, application_id)
     definition = workflow.workflows().definition(KIND, item.entity)
+    events = history.events(current_user, KIND, item.entity.id)
+    can_edit = applications.can_edit(item)
+    # the applicant sends the application from "check your answers", not from a bare button
+    sending = applications.sending_action(item) if can_edit else None
     return render_template(
         "applications/detail.html",
         application=item.entity,
         actions=[definition.action(name)
-                 for name in workflow.allowed_actions(current_user, KIND, item)],
+                 for name in workflow.allowed_actions(current_user, KIND, item)
+                 if name != sending],
+        sending=sending,
         definition=definition,
-        can_edit=applications.can_edit(item),
+        can_edit=can_edit,
+        is_applicant=Role.APPLICANT.value in item.roles,
         deadline_passed=applications.deadline_behind(item.entity),
-        events=history.events(current_user, KIND, item.entity.id),
+        events=events,
+        timeline=timeline(events),
+        revisions=revision_changes(item),
+        reference=applications.reference(item.entity),
+        documents_url=documents_url(item.entity.id) if Role.APPLICANT.value in item.roles
+        else None,
         errors=errors or {},
         problems=problems or [],
         values=values or {},

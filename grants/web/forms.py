@@ -3,14 +3,7 @@ in the user's language, so the forms hold no validators of their own."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    EmailField,
-    HiddenField,
-    PasswordField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import EmailField, PasswordField, SelectField, StringField
 
 from grants import labels
 
@@ -46,27 +39,3 @@ class OrganizationForm(FlaskForm):
     field = SelectField(_l("Field"), choices=_field_choices, validate_choice=False)
     address = StringField(_l("Address"))
     website = StringField(_l("Website"), render_kw={"placeholder": "https://", "inputmode": "url"})
-
-
-class ApplicationForm(FlaskForm):
-    """The fixed part of the form; the call's questions are added by `application_form`."""
-
-    version = HiddenField()
-    form_token = HiddenField()  # new applications only: see grants.web.apply.new_application
-    organization_id = SelectField(_l("Organization"), validate_choice=False)
-    title = StringField(_l("Project title"))
-    summary = TextAreaField(_l("Project summary"))
-    field = SelectField(_l("Field"), choices=_field_choices, validate_choice=False)
-    requested_amount = StringField(_l("Requested amount (VND)"),
-                                   render_kw={"inputmode": "numeric"})
-
-
-def application_form(questions: list[dict], **kwargs) -> ApplicationForm:
-    """The application form with one text area per question of the call."""
-
-    class Form(ApplicationForm):
-        pass
-
-    for question in questions:
-        setattr(Form, f"answer_{question['key']}", TextAreaField(question["label"]))
-    return Form(**kwargs)

@@ -21,6 +21,13 @@ def index():
     return render_template("public/index.html", calls=calls.list_calls(open_only=True))
 
 
+@bp.get("/accessibility")
+def accessibility():
+    """The accessibility statement: the standard we aim for, what we know falls short, and
+    how to report a problem."""
+    return render_template("public/accessibility.html")
+
+
 @bp.post("/language/<code>")
 def language(code: str):
     if code in LANGUAGES:

@@ -36,6 +36,8 @@ QUESTIONS = [
     {"key": "plan", "label": "Plan", "required": False},
 ]
 
+MILESTONE = {"milestone": "Prototype", "month": 3, "deliverable": "Sensors in 3 farms"}
+
 
 DOCUMENT = "urn:grants:openapi"
 FORMATS = FormatChecker(formats=())
@@ -264,8 +266,10 @@ def create_application(create_organization):
                         "summary": "Sensors for Mekong farms" if complete else "",
                         "field": "hitech_agriculture", "organization_id": organization.id},
             "answers": {"problem": "Water waste"} if complete else {},
-            "requested_amount": kw.get("requested_amount", 30_000_000),
-        })
+            "requested_amount": (amount := kw.get("requested_amount", 30_000_000)),
+        } | ({"team": "Two engineers and an agronomist",
+              "budget": {"labour": amount // 2, "other": amount - amount // 2},
+              "milestones": [MILESTONE]} if complete else {}))
 
     return create
 

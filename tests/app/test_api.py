@@ -19,7 +19,10 @@ def new_application(client, call, organization, **overrides):
     body = {"call_id": call.id,
             "project": {"title": "Dự án nông nghiệp thông minh", "summary": "Cảm biến độ ẩm",
                         "field": "hitech_agriculture", "organization_id": organization.id},
-            "answers": {"problem": "Lãng phí nước"}, "requested_amount": 30_000_000} | overrides
+            "answers": {"problem": "Lãng phí nước"}, "requested_amount": 30_000_000,
+            "team": "Hai kỹ sư", "budget": {"labour": 20_000_000, "other": 10_000_000},
+            "milestones": [{"milestone": "Mẫu thử", "month": 2, "deliverable": "Bản demo"}],
+            } | overrides
     return client.post("/applications", json=body)
 
 
@@ -106,7 +109,8 @@ def test_guard_failures_list_the_problems(startup_api, create_call):
     client, _, organization = startup_api
     call = create_call()
     app_id = new_application(client, call, organization, answers={},
-                             requested_amount=90_000_000).get_json()["id"]
+                             requested_amount=90_000_000,
+                             budget={"labour": 60_000_000, "other": 30_000_000}).get_json()["id"]
     body = assert_problem(client.post(f"/applications/{app_id}/actions/submit",
                                       json={"version": 1}), 422)
     assert len(body["problems"]) == 2
@@ -166,7 +170,7 @@ def test_patch_edits_a_draft_with_the_current_version_only(startup_api, create_c
     app_id = new_application(client, create_call(), organization).get_json()["id"]
     changed = client.patch(f"/applications/{app_id}", json={
         "version": 1, "project": {"title": "Tên mới <script>alert(1)</script>"},
-        "requested_amount": 25_000_000})
+        "requested_amount": 25_000_000, "budget": {"labour": 15_000_000, "other": 10_000_000}})
     assert changed.status_code == 200, changed.text
     body = changed.get_json()
     assert body["version"] == 2 and body["requested_amount"] == 25_000_000

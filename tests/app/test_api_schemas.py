@@ -130,7 +130,7 @@ def test_types_and_missing_fields_are_named_per_field(startup):
     client, _ = startup
     problem = problem_of(client.post("/applications", headers={"Accept-Language": "en"}, json={
         "call_id": None, "project": {"title": 5, "field": "moonshot"},
-        "answers": {"problem": 5}}), 422)
+        "answers": {"problem": [5]}}), 422)
     assert problem["errors"] == {
         "call_id": "This field is required.",
         "project.title": "Must be text.",

@@ -112,10 +112,10 @@ def test_web_forms_refuse_odd_values_with_4xx(client, login, create_user, create
         response = client.post(f"/applications/{application.id}/actions/submit", data=data)
         assert 400 <= response.status_code < 500, data
     for amount in ("²", "3.000.000,00", "35000000.50", "1" * 40):
-        response = client.post(f"/applications/{application.id}/edit", data={
-            "version": "1", "title": "T", "field": "fintech", "requested_amount": amount,
-            "organization_id": str(application.project.organization_id)})
+        response = client.post(f"/applications/{application.id}/sections/budget", data={
+            "version": "1", "requested_amount": amount, "labour": amount, "other": ""})
         assert response.status_code == 422, amount
+        assert f'value="{amount}"' in response.text  # as typed
     for path in (f"/applications/{'9' * 30}", "/manage/calls/3000000000",
                  "/manage/calls/1?before=%C2%B2", f"/calls/{'9' * 30}/apply"):
         assert client.get(path).status_code in (403, 404), path
@@ -129,9 +129,8 @@ def test_grouped_money_is_read_as_typed(client, login, create_user, create_call,
     for typed, stored in (("35.000.000", 35_000_000), ("36,000,000", 36_000_000),
                           ("37 000 000", 37_000_000), ("38000000", 38_000_000)):
         version = db.session.get(Application, application.id).version
-        response = client.post(f"/applications/{application.id}/edit", data={
-            "version": str(version), "title": "T", "field": "fintech", "requested_amount": typed,
-            "organization_id": str(application.project.organization_id)})
+        response = client.post(f"/applications/{application.id}/sections/budget", data={
+            "version": str(version), "requested_amount": typed, "labour": typed, "other": "0"})
         assert response.status_code == 302, (typed, response.text)
         db.session.expire_all()
         assert db.session.get(Application, application.id).requested_amount == stored

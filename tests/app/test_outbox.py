@@ -72,7 +72,8 @@ def context_for(message: str, application) -> dict:
     base = {"application_id": application.id, "title": TITLE,
             "url": f"/applications/{application.id}"}
     return base | {
-        "submission_receipt": {"call_title": "Tiền ươm tạo 2026", "submitted_at": SUBMITTED},
+        "submission_receipt": {"call_title": "Tiền ươm tạo 2026", "submitted_at": SUBMITTED,
+                               "reference": "HS-2026-000042"},
         "revision_request": {"reason": REASON, "revision_deadline": DEADLINE},
         "deadline_extension": {"reason": REASON, "revision_deadline": DEADLINE},
         "ineligibility_notice": {"reason": REASON},
@@ -275,6 +276,7 @@ def test_each_mail_arrives_in_the_recipients_language_with_text_html_and_a_worki
         assert "01/12/2026 23:59" in text and "Tiền ươm tạo 2026" in html
     if message == "submission_receipt":
         assert "21/11/2026 10:05" in text and "Tiền ươm tạo 2026" in html
+        assert "HS-2026-000042" in text and "HS-2026-000042" in html
 
     # The link leads to the application, on this site, for the recipient.
     page = login(user).get(urlsplit(link).path)

@@ -16,18 +16,30 @@ def test_startup_submits_and_manager_sees_it_with_history(
     response = client.post(f"/calls/{call.id}/apply", data={
         "organization_id": organization.id, "title": "Cold chain for street food",
         "summary": "Shared freezers", "field": "logistics", "requested_amount": "35000000",
-        "answer_problem": "Food spoils", "answer_plan": "",
     })
     assert response.status_code == 302, response.text
     application = Application.query.one()
     assert application.state == "draft"
+    assert response.headers["Location"] == f"/applications/{application.id}/tasks"
 
     page = client.get(f"/applications/{application.id}")
     assert "Cold chain for street food" in page.text
 
-    response = client.post(f"/applications/{application.id}/actions/submit",
-                           data={"version": application.version})
+    for version, (section, data) in enumerate([
+        ("team", {"team": "Two cooks and a refrigeration engineer"}),
+        ("budget", {"requested_amount": "35000000", "labour": "15000000",
+                    "other": "20000000"}),
+        ("milestones", {"m0-milestone": "Pilot", "m0-month": "2",
+                        "m0-deliverable": "Five freezers"}),
+        ("questions", {"answer_problem": "Food spoils", "answer_plan": ""}),
+    ], start=1):
+        response = client.post(f"/applications/{application.id}/sections/{section}",
+                               data={"version": str(version)} | data)
+        assert response.status_code == 302, response.text
+
+    response = client.post(f"/applications/{application.id}/submit", data={"version": "5"})
     assert response.status_code == 302, response.text
+    assert response.headers["Location"] == f"/applications/{application.id}/confirmation"
 
     manager = manager_of(call)
     client.post("/logout")
@@ -37,7 +49,7 @@ def test_startup_submits_and_manager_sees_it_with_history(
     detail = client.get(f"/applications/{application.id}")
     assert detail.status_code == 200
     history = detail.text[detail.text.index('id="history"'):]
-    assert history.count("<tr>") == 3  # header, created, submitted
+    assert history.count("<tr>") == 7  # header, created, four sections saved, submitted
 
 
 def test_irreversible_actions_ask_for_confirmation_on_the_page(

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask_migrate import upgrade
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from werkzeug.serving import make_server
@@ -42,9 +43,10 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[str]:
-    """The app on http://127.0.0.1:<free port>, its schema made by the migrations (so this
-    also proves they run) and the demo programme, calls and accounts seeded."""
+def live_app(tmp_path_factory) -> Flask:
+    """The app the live server serves, its schema made by the migrations (so this also proves
+    they run) and the demo programme, calls and accounts seeded. Tests use it for what a
+    person does not click: sending the outbox."""
     database = tmp_path_factory.mktemp("browser-db") / "grants.sqlite"
     app = create_app({
         "TESTING": True,
@@ -57,6 +59,13 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     with app.app_context():
         upgrade()
         assert demo.seed(), "the demo data should be new in a fresh database"
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app) -> Iterator[str]:
+    """The app on http://127.0.0.1:<free port>."""
+    app = live_app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

@@ -75,21 +75,55 @@ def open_call_from_home(page: Page) -> None:
 
 
 def fill_application(page: Page, title: str, *, complete: bool = True) -> None:
+    """On the form that starts an application: the project and the amount."""
     page.fill("#title", title)
     page.select_option("#field", "hitech_agriculture")
     if complete:
         page.fill("#summary", "Cảm biến độ ẩm đất cho nông dân Đồng bằng sông Cửu Long.")
         page.fill("#requested_amount", "35000000")
-        page.fill("#answer_problem", "Nông dân tưới quá nhiều nước.")
-        page.fill("#answer_solution", "Cảm biến rẻ và ứng dụng nhắn tin.")
-        page.fill("#answer_team", "Ba kỹ sư và một nhà nông học.")
 
 
 def save_draft(page: Page) -> int:
-    """Save the application form; returns the application id from the page it lands on."""
+    """Save the form that starts an application; returns the application id from the task
+    list it lands on."""
     page.locator("main form.card button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/applications/\d+$"))
-    return int(page.url.rsplit("/", 1)[1])
+    expect(page).to_have_url(re.compile(r"/applications/\d+/tasks$"))
+    return int(page.url.rsplit("/", 2)[1])
+
+
+def save_section(page: Page) -> None:
+    page.locator("main form.card button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/applications/\d+/tasks$"))
+
+
+def complete_sections(page: Page, application_id: int) -> None:
+    """Fill the sections the start form leaves: team, budget split, milestones, questions."""
+    base = f"/applications/{application_id}/sections"
+    page.goto(f"{base}/team")
+    page.fill("#team", "Ba kỹ sư và một nhà nông học.")
+    save_section(page)
+    page.goto(f"{base}/budget")
+    page.fill("#labour", "20.000.000")
+    page.fill("#other", "15.000.000")
+    save_section(page)
+    page.goto(f"{base}/milestones")
+    page.fill("#m0-milestone", "Lắp cảm biến thử nghiệm")
+    page.fill("#m0-month", "3")
+    page.fill("#m0-deliverable", "Cảm biến tại 3 trang trại ở Cần Thơ")
+    save_section(page)
+    page.goto(f"{base}/questions")
+    page.fill("#answer_problem", "Nông dân tưới quá nhiều nước.")
+    page.fill("#answer_solution", "Cảm biến rẻ và ứng dụng nhắn tin.")
+    page.fill("#answer_team", "Ba kỹ sư và một nhà nông học.")
+    save_section(page)
+
+
+def submit_from_check(page: Page, application_id: int) -> None:
+    """Check your answers, then submit: lands on the confirmation."""
+    page.goto(f"/applications/{application_id}/check")
+    expect(page.locator("#problems")).to_have_count(0)
+    page.locator("#send button[type=submit]").click()
+    expect(page).to_have_url(re.compile(rf"/applications/{application_id}/confirmation$"))
 
 
 def action_button(page: Page, action: str):
@@ -117,9 +151,14 @@ def submitted_application(page: Page, title: str) -> int:
     open_call_from_home(page)
     fill_application(page, title)
     application_id = save_draft(page)
-    take_action(page, "submit")
+    complete_sections(page, application_id)
+    submit_from_check(page, application_id)
+    page.goto(f"/applications/{application_id}")
     expect(page.locator("h1 .badge.submitted")).to_be_visible()
     return application_id
+
+
+SUBMITTED_ROWS = 6  # created, four sections saved, submitted
 
 
 # --- the scenarios ----------------------------------------------------------------------------
@@ -153,6 +192,7 @@ def test_new_startup_registers_applies_and_submits(page: Page, shot):
     fill_application(page, "Tưới tiêu thông minh")
     shot(page, "application-form-vi")
     application_id = save_draft(page)
+    page.goto(f"/applications/{application_id}")
 
     expect(page.locator("h1")).to_contain_text("Tưới tiêu thông minh")
     expect(page.locator("h1 .badge.draft")).to_be_visible()
@@ -160,22 +200,23 @@ def test_new_startup_registers_applies_and_submits(page: Page, shot):
         expect(page.locator("h1 .badge.draft")).to_have_text(draft)
     expect(page.locator(".facts")).to_contain_text("35.000.000")  # Vietnamese digit grouping
     expect(history_rows(page)).to_have_count(1)
+    expect(action_button(page, "submit")).to_have_count(0)  # sent from "check your answers"
     shot(page, "application-draft-vi")
 
-    take_action(page, "submit")
-    expect(page).to_have_url(re.compile(rf"/applications/{application_id}$"))
+    complete_sections(page, application_id)
+    submit_from_check(page, application_id)
+    page.goto(f"/applications/{application_id}")
     badge = page.locator("h1 .badge.submitted")
     expect(badge).to_be_visible()
     if submitted := vietnamese("Submitted"):
         expect(badge).to_have_text(submitted)
     expect(page.locator("h1 .badge.draft")).to_have_count(0)
-    expect(action_button(page, "submit")).to_have_count(0)
     rows = history_rows(page)
-    expect(rows).to_have_count(2)
+    expect(rows).to_have_count(SUBMITTED_ROWS)
     # created (→ draft), then submitted (draft → submitted)
     expect(rows.nth(0).locator("td").nth(4)).not_to_contain_text("→")
-    expect(rows.nth(1).locator("td").nth(4)).to_contain_text("→")
-    expect(rows.nth(1).locator("td").nth(2)).to_contain_text("Nguyễn Văn An")
+    expect(rows.nth(SUBMITTED_ROWS - 1).locator("td").nth(4)).to_contain_text("→")
+    expect(rows.nth(SUBMITTED_ROWS - 1).locator("td").nth(2)).to_contain_text("Nguyễn Văn An")
     shot(page, "application-submitted-vi")
 
     page.goto("/my")
@@ -195,24 +236,19 @@ def test_incomplete_draft_cannot_be_submitted(page: Page, shot):
 
     fill_application(page, "Bản nháp dở dang", complete=False)
     application_id = save_draft(page)
-    expect(page.locator("h1 .badge.draft")).to_be_visible()
-
-    take_action(page, "submit", expected_status=422)
-    expect(page).to_have_url(re.compile(rf"/applications/{application_id}/actions/submit$"))
-    problems = page.locator(".flash.error[role=alert] li")
-    # no summary, three required answers, no amount
-    expect(problems).to_have_count(5)
+    page.goto(f"/applications/{application_id}/check")
+    problems = page.locator("#problems li")
+    # no summary, three required answers, no amount, no team, no budget split, no milestones
+    expect(problems).to_have_count(8)
     for label in REQUIRED_QUESTIONS.values():
         expect(problems.filter(has_text=label)).to_have_count(1)
-    expect(page.locator("h1 .badge.draft")).to_be_visible()
-    expect(page.locator("h1")).to_contain_text("Bản nháp dở dang")
-    expect(page.locator(".facts")).to_contain_text("Học Vui")
-    expect(action_button(page, "submit")).to_be_visible()
-    expect(history_rows(page)).to_have_count(1)
-    shot(page, "submit-incomplete-422-vi")
+    expect(page.locator("#send")).to_have_count(0)
+    shot(page, "check-incomplete-vi")
 
     page.goto(f"/applications/{application_id}")
     expect(page.locator("h1 .badge.draft")).to_be_visible()
+    expect(page.locator("h1")).to_contain_text("Bản nháp dở dang")
+    expect(page.locator(".facts")).to_contain_text("Học Vui")
     expect(history_rows(page)).to_have_count(1)
 
 
@@ -250,11 +286,11 @@ def test_manager_returns_for_changes_and_startup_resubmits(new_page, shot):
     expect(manager).to_have_url(re.compile(rf"/applications/{application_id}$"))
     expect(manager.locator("h1 .badge.submitted")).to_have_text("Submitted")
     rows = history_rows(manager)
-    expect(rows).to_have_count(2)
+    expect(rows).to_have_count(SUBMITTED_ROWS)
     expect(rows.nth(0)).to_contain_text("Created")
     expect(rows.nth(0)).to_contain_text("Startup")
-    expect(rows.nth(1)).to_contain_text("Submit")
-    expect(rows.nth(1)).to_contain_text("Draft → Submitted")
+    expect(rows.nth(SUBMITTED_ROWS - 1)).to_contain_text("Submit")
+    expect(rows.nth(SUBMITTED_ROWS - 1)).to_contain_text("Draft → Submitted")
     expect(manager.locator("#history thead")).to_contain_text("When")
     shot(manager, "manager-application-en")
 
@@ -267,11 +303,12 @@ def test_manager_returns_for_changes_and_startup_resubmits(new_page, shot):
     expect(manager.locator("h1 .badge.changes_requested")).to_have_text("Changes requested")
     expect(manager.locator(".facts")).to_contain_text("Revision deadline")
     rows = history_rows(manager)
-    expect(rows).to_have_count(3)
-    expect(rows.nth(2)).to_contain_text("Return for changes")
-    expect(rows.nth(2)).to_contain_text("Submitted → Changes requested")
-    expect(rows.nth(2)).to_contain_text(reason)
-    expect(rows.nth(2)).to_contain_text("Programme manager")
+    returned = SUBMITTED_ROWS
+    expect(rows).to_have_count(returned + 1)
+    expect(rows.nth(returned)).to_contain_text("Return for changes")
+    expect(rows.nth(returned)).to_contain_text("Submitted → Changes requested")
+    expect(rows.nth(returned)).to_contain_text(reason)
+    expect(rows.nth(returned)).to_contain_text("Programme manager")
     expect(action_button(manager, "return_for_changes")).to_have_count(0)
     shot(manager, "manager-application-returned-en")
 
@@ -281,31 +318,35 @@ def test_manager_returns_for_changes_and_startup_resubmits(new_page, shot):
     expect(startup.locator("h1 .badge.changes_requested")).to_be_visible()
     if changes_requested := vietnamese("Changes requested"):
         expect(startup.locator("h1 .badge")).to_have_text(changes_requested)
-    expect(history_rows(startup).nth(2)).to_contain_text(reason)
+    expect(history_rows(startup).nth(SUBMITTED_ROWS)).to_contain_text(reason)
     shot(startup, "startup-changes-requested-vi")
 
-    startup.locator("main a.btn.secondary[href$='/edit']").click()
-    expect(startup).to_have_url(re.compile(rf"/applications/{application_id}/edit$"))
-    expect(startup.locator("#title")).to_have_value(title)
-    expect(startup.locator("#requested_amount")).to_have_value("35000000")
+    startup.locator("#continue a.btn[href$='/tasks']").click()
+    expect(startup).to_have_url(re.compile(rf"/applications/{application_id}/tasks$"))
+    startup.goto(f"/applications/{application_id}/sections/budget")
+    expect(startup.locator("#requested_amount")).to_have_value("35.000.000")
+    startup.goto(f"/applications/{application_id}/sections/questions")
     startup.fill("#answer_plan", "Thí điểm ở 3 trang trại Cần Thơ; ngân sách chi tiết đính kèm.")
     shot(startup, "startup-edit-vi")
-    assert save_draft(startup) == application_id
+    save_section(startup)
     expect(startup.locator(".flash.success")).to_be_visible()
-    expect(startup.locator("main")).to_contain_text("Thí điểm ở 3 trang trại Cần Thơ")
 
-    take_action(startup, "resubmit")
+    submit_from_check(startup, application_id)
+    startup.goto(f"/applications/{application_id}")
     expect(startup.locator("h1 .badge.submitted")).to_be_visible()
+    expect(startup.locator("main")).to_contain_text("Thí điểm ở 3 trang trại Cần Thơ")
     rows = history_rows(startup)
-    expect(rows).to_have_count(5)  # created, submitted, returned, edited, resubmitted
-    expect(rows.nth(4).locator("td").nth(4)).to_contain_text("→")
+    resubmitted = SUBMITTED_ROWS + 2  # returned, edited, resubmitted
+    expect(rows).to_have_count(resubmitted + 1)
+    expect(rows.nth(resubmitted).locator("td").nth(4)).to_contain_text("→")
     expect(action_button(startup, "resubmit")).to_have_count(0)
     shot(startup, "startup-resubmitted-vi")
 
     manager.reload()
     expect(manager.locator("h1 .badge.submitted")).to_have_text("Submitted")
-    expect(history_rows(manager).nth(4)).to_contain_text("Resubmit")
-    expect(history_rows(manager).nth(4)).to_contain_text("Changes requested → Submitted")
+    expect(history_rows(manager).nth(resubmitted)).to_contain_text("Resubmit")
+    expect(history_rows(manager).nth(resubmitted)).to_contain_text(
+        "Changes requested → Submitted")
     shot(manager, "manager-application-resubmitted-en")
 
 

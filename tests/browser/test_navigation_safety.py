@@ -11,7 +11,6 @@ from test_first_slice import (
     register,
     register_organization,
     save_draft,
-    take_action,
 )
 
 pytestmark = pytest.mark.browser
@@ -37,10 +36,17 @@ def test_language_switch_after_a_refused_action(page: Page):
     register_organization(page, "Công ty Ngôn Ngữ")
     fill_application(page, "Hồ sơ chưa đủ", complete=False)
     application_id = save_draft(page)
-    take_action(page, "submit", expected_status=422)
+    page.goto(f"/applications/{application_id}/sections/budget")
+    page.fill("#requested_amount", "30000000")
+    page.fill("#labour", "1")
+    page.fill("#other", "1")
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.locator("main form.card button[type=submit]").click()
+    assert posted.value.status == 422
     with page.expect_navigation() as navigation:
         page.locator("header .lang button", has_text="EN").click()
     assert navigation.value.status == 200, f"HTTP {navigation.value.status} at {page.url}"
-    expect(page).to_have_url(re.compile(rf"/applications/{application_id}\??$"))
+    expect(page).to_have_url(re.compile(
+        rf"/applications/{application_id}/sections/budget\??$"))
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("h1")).to_contain_text("Hồ sơ chưa đủ")

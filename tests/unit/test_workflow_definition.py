@@ -284,7 +284,9 @@ def test_earlier_stages_promote_to_a_next_stage_call(name: str) -> None:
 
 def test_stage_submission_guards_and_payloads() -> None:
     definition = default_registry().get("incubation")
-    checks = ("required_answers", "required_documents", "amount_within_cap")
+    checks = ("required_answers", "required_documents", "amount_within_cap",
+              "common_part_complete", "founded_recently", "field_in_call",
+              "not_funded_at_this_stage", "one_application_per_call")
 
     assert definition.action("submit").guards == ("call_open", *checks)
     assert definition.action("resubmit").guards == ("before_revision_deadline", *checks)
@@ -294,6 +296,9 @@ def test_stage_submission_guards_and_payloads() -> None:
     )
     assert definition.action("approve").payload == (Field("amount", "integer", True),)
     assert definition.action("approve").sources == ("reviewed", "waitlisted")
+    assert definition.action("withdraw").guards == ("owner_only",)
+    assert "keep_revision" in definition.action("submit").effects
+    assert "keep_revision" in definition.action("resubmit").effects
 
 
 def test_tranche_definition() -> None:

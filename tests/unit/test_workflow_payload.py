@@ -168,12 +168,18 @@ def test_guard_problems_are_collected_from_all_guards() -> None:
         "required_answers": lambda _: [],
         "required_documents": lambda _: ["Budget missing.", "CV missing."],
         "amount_within_cap": lambda _: [],
+        "common_part_complete": lambda _: [],
+        "founded_recently": lambda _: ["Founded too long ago."],
+        "field_in_call": lambda _: [],
+        "not_funded_at_this_stage": lambda _: [],
+        "one_application_per_call": lambda _: [],
     }
 
     with pytest.raises(GuardFailed) as caught:
         Engine.run_guards(SUBMIT, guards, context=None)
 
-    assert caught.value.problems == ["The call is closed.", "Budget missing.", "CV missing."]
+    assert caught.value.problems == ["The call is closed.", "Budget missing.", "CV missing.",
+                                     "Founded too long ago."]
 
 
 def test_unknown_guard_is_named_and_no_guard_runs() -> None:
