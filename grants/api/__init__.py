@@ -49,5 +49,6 @@ from grants.api import (  # noqa: E402,F401
     applications,
     calls,
     organizations,
+    reviews,
     workflows,
 )

@@ -8,6 +8,7 @@ from grants.models.enums import FIELDS, Role, Stage
 from grants.models.notifications import Notification
 from grants.models.organizations import Membership, Organization, Project
 from grants.models.programmes import Call, Programme, ProgrammeTarget
+from grants.models.reviews import Review, ReviewAssignment
 from grants.models.types import utcnow
 
 __all__ = [
@@ -26,6 +27,8 @@ __all__ = [
     "Programme",
     "ProgrammeTarget",
     "Project",
+    "Review",
+    "ReviewAssignment",
     "Role",
     "RoleGrant",
     "Stage",
