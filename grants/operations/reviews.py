@@ -23,6 +23,7 @@ from grants.models import (
     Application,
     Call,
     Membership,
+    Organization,
     Project,
     Role,
     RoleGrant,
@@ -48,6 +49,7 @@ REVIEW = "review"
 MANAGING = (Role.MANAGER.value, Role.ADMIN.value)
 MAX_PER_APPLICATION = 20
 MAX_COMMENT = 10_000
+SUBMIT = "submit"  # the review body's flag that submits it (BRIEF section 7)
 Z_MIN_REVIEWS = 3  # a reviewer's z-score is shown once they submitted this many in the call
 
 
@@ -438,7 +440,7 @@ def _scores(v: Validator, criteria: list[dict[str, Any]], scores: Any,
 def save_review(actor: Actor, assignment_id: Any, data: Any) -> Review:
     """Save the reviewer's draft, or submit it (`submit: true`), which locks it."""
     v = Validator(data)
-    submit = v.boolean("submit")
+    submit = v.boolean(SUBMIT)
     comment = v.text("comment", required=False, max_length=MAX_COMMENT, default="") or ""
     recommendation = v.choice("recommendation", RECOMMENDATIONS, required=submit,
                               labels=recommendation_labels())
@@ -448,12 +450,12 @@ def save_review(actor: Actor, assignment_id: Any, data: Any) -> Review:
             raise Conflict(_("This assignment was removed."))
         if assignment.declaration != NO_CONFLICT:
             raise Conflict(_("Declare that you have no conflict of interest before scoring."))
-        criteria = assignment.application.call.rubric["criteria"]
-        scores = _scores(v, criteria, data.get("scores"), submit)
-        v.check()
         review = assignment.review
         if review is not None and review.submitted_at is not None:
             raise Conflict(_("This review was submitted and is locked."))
+        criteria = assignment.application.call.rubric["criteria"]
+        scores = _scores(v, criteria, data.get("scores"), submit)
+        v.check()
         if review is None:
             review = Review(assignment=assignment, scores={}, comment="", version=1)
             db.session.add(review)
@@ -702,3 +704,50 @@ def _sees_ranking(actor: Actor, call: Call) -> bool:
     return any(actor.has_role(role, call.programme_id)
                for role in MANAGING + (Role.AUDITOR.value,))
 
+
+
+# --- what a reviewer's page shows ------------------------------------------------------------
+
+MAX_TEAM = 50
+
+
+@dataclass
+class ReviewerView:
+    """What a reviewer may see of an assigned application: the project always; the applicant's
+    name only when the call is not blind; the content and the team only after declaring no
+    conflict (the team never in a blind call)."""
+
+    assignment: ReviewAssignment
+    application: Application
+    organization_name: str | None
+    team: list[User]
+    unlocked: bool
+
+
+def reviewer_view(actor: Actor, assignment_id: Any) -> ReviewerView:
+    assignment = my_assignment(actor, assignment_id)
+    application = assignment.application
+    blind = application.call.blind_review
+    organization_name, team = None, []
+    if not blind:
+        organization_name = db.session.scalar(select(Organization.name).where(
+            Organization.id == application.project.organization_id))
+        if assignment.unlocked:
+            team = list(db.session.scalars(
+                select(User).join(Membership, Membership.user_id == User.id)
+                .where(Membership.organization_id == application.project.organization_id)
+                .order_by(User.id).limit(MAX_TEAM)))
+    return ReviewerView(assignment, application, organization_name, team, assignment.unlocked)
+
+
+def ranking_rows(actor: Actor, call_id: Any, *, sort: str = "mean",
+                 descending: bool = True, batch: int = 500):
+    """Every row of the ranking, a page at a time (for the downloads)."""
+    after = None
+    while True:
+        rows = ranking(actor, call_id, sort=sort, descending=descending, after=after,
+                       limit=batch)
+        yield from rows
+        if len(rows) < batch:
+            return
+        after = (rows[-1].key, rows[-1].application_id)

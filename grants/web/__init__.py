@@ -18,9 +18,9 @@ from grants.web.forms import EmptyForm
 
 
 def register_web(app: Flask) -> None:
-    from grants.web import applications, apply, auth, manage, public
+    from grants.web import applications, apply, auth, manage, public, review
 
-    for module in (public, auth, apply, applications, manage):
+    for module in (public, auth, apply, applications, manage, review):
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from grants import labels
 from grants.inputs import whole_number
+from grants.models import Role
 from grants.operations import Invalid, OperationError, applications, history, workflow
 from grants.operations.applications import KIND
 from grants.web.forms import EmptyForm
@@ -15,6 +16,8 @@ bp = Blueprint("applications", __name__)
 
 def _render(application_id: int, status: int = 200, errors=None, problems=None, values=None):
     item = applications.get_application(current_user, application_id)
+    if item.roles == {Role.REVIEWER.value}:  # a reviewer reads it on their assignment's page
+        return redirect(url_for("review.desk"))
     definition = workflow.workflows().definition(KIND, item.entity)
     return render_template(
         "applications/detail.html",
