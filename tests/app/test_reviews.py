@@ -234,3 +234,65 @@ def test_a_reviewer_in_the_applicant_organization_is_refused_even_if_assigned_be
         reviews.assign(manager, application.id, {"reviewer_id": reviewer.id})
     with pytest.raises(NotFound):
         reviews.save_review(reviewer, assignment.id + 100, FULL)
+
+
+# --- the pages -------------------------------------------------------------------------------
+
+
+def test_a_reviewer_declares_scores_and_submits_through_the_pages(setup, login, client):
+    call, manager, application, [(reviewer, assignment), (second, other), _] = setup
+    reviews.save_review(second, other.id, FULL | {"comment": "Bold idea"})
+    login(reviewer)
+    desk = client.get("/review")
+    assert desk.status_code == 200 and application.project.title.encode() in desk.data
+    page = f"/review/assignments/{assignment.id}"
+    bad = client.post(page + "/review", data={"score_innovation": "12", "score_market": "abc",
+                                              "comment": "Keep me", "do": "final"})
+    assert bad.status_code == 422
+    assert b'value="12"' in bad.data and b'value="abc"' in bad.data and b"Keep me" in bad.data
+    assert b"Bold idea" not in bad.data  # not before submitting their own
+    assert client.post(page + "/review", data={"score_innovation": "7", "do": "save"}
+                       ).status_code == 302
+    done = client.post(page + "/review", data={
+        "score_innovation": "7", "score_market": "9", "recommendation": "maybe",
+        "comment": "Fine", "do": "final"}, follow_redirects=True)
+    assert done.status_code == 200 and b"Bold idea" in done.data
+    assert second.name.encode() not in done.data
+    review = reviews.my_assignment(reviewer, assignment.id).review
+    assert (review.score, review.submitted_at is not None) == (80.0, True)
+
+
+def test_a_reviewer_recuses_through_the_page_with_a_reason(create_call, manager_of, login,
+                                                           client, submitted_application,
+                                                           reviewers_of):
+    call = create_call()
+    application = submitted_application(call)
+    [reviewer] = reviewers_of(call)
+    assignment = reviews.assign(manager_of(call), application.id, {"reviewer_id": reviewer.id})
+    login(reviewer)
+    url = f"/review/assignments/{assignment.id}/declaration"
+    assert client.post(url, data={"conflict": "yes", "reason": ""}).status_code == 422
+    assert client.post(url, data={"conflict": "yes", "reason": "Former colleague"}
+                       ).status_code == 302
+    assert reviews.my_assignment(reviewer, assignment.id).recused
+
+
+def test_a_manager_assigns_removes_and_reopens_through_the_pages(setup, login, client,
+                                                                  reviewers_of):
+    call, manager, application, [(reviewer, assignment), (second, other), _] = setup
+    reviews.save_review(reviewer, assignment.id, FULL)
+    [fourth] = reviewers_of(call)
+    login(manager)
+    url = f"/review/applications/{application.id}"
+    page = client.get(url)
+    assert page.status_code == 200 and fourth.name.encode() in page.data
+    assert client.post(url + "/assign", data={"reviewer_id": str(fourth.id)}).status_code == 302
+    assert client.post(url + "/assign", data={"reviewer_id": str(fourth.id)}).status_code == 409
+    assert client.post(f"{url}/assignments/{other.id}/remove").status_code == 302
+    assert client.post(f"{url}/assignments/{assignment.id}/reopen", data={"reason": ""}
+                       ).status_code == 422
+    assert client.post(f"{url}/assignments/{assignment.id}/reopen",
+                       data={"reason": "Check the market score"}).status_code == 302
+    assert reviews.my_assignment(reviewer, assignment.id).review.submitted_at is None
+    login(reviewer)
+    assert client.get(url).status_code == 403  # a reviewer does not manage the reviewers
