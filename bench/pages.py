@@ -34,9 +34,14 @@ PAGES = {
     "API applications (manager)": ("manager", "/api/v1/applications?call_id={call}"),
     "API history": ("manager", "/api/v1/applications/{application}/history"),
     "API calls": ("startup", "/api/v1/calls"),
+    "GET /review (reviewer's desk)": ("reviewer", "/review"),
+    "API assignments (reviewer)": ("reviewer", "/api/v1/assignments"),
+    "GET /review/calls/<id>/ranking": ("manager", "/review/calls/{call}/ranking"),
+    "API ranking": ("manager", "/api/v1/calls/{call}/ranking"),
 }
 LOGINS = {"startup": ("startup@demo.local", "demo-startup"),
-          "manager": ("manager@demo.local", "demo-manager")}
+          "manager": ("manager@demo.local", "demo-manager"),
+          "reviewer": ("reviewer@demo.local", "demo-reviewer")}
 
 
 def measure(app, size: int, repeat: int, events: int = 0) -> dict[str, tuple[float, int]]:

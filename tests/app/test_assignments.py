@@ -4,7 +4,7 @@ interest, and the review quorums gate start_review and close_review."""
 import random
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from grants import outbox
 from grants.extensions import db
@@ -238,3 +238,41 @@ def test_auto_assign_is_for_the_calls_managers(setup, create_user, create_progra
     with pytest.raises(Invalid):
         reviews.auto_assign(manager, call.id, {"per_application": 0})
     assert active_reviewers(application.id) == []
+
+
+def test_the_reviewers_desk_and_queue_issue_as_many_statements_for_3_as_for_30(
+        create_call, manager_of, submitted_application, reviewers_of, api, login, client):
+    call = create_call()
+    manager = manager_of(call)
+    [reviewer] = reviewers_of(call)
+    other = create_call(programme=call.programme)
+    queue = api(reviewer)
+    login(reviewer)
+
+    def grow(n: int) -> tuple[int, int]:
+        for i in range(n):
+            application = submitted_application(call if i % 2 else other)
+            a = reviews.assign(manager, application.id, {"reviewer_id": reviewer.id})
+            if i % 3:
+                reviews.declare(reviewer, a.id, {"conflict": False})
+            if i % 3 == 1:
+                reviews.save_review(reviewer, a.id, {"scores": {"market": 3}})
+        counts = []
+        for get, path in ((client.get, "/review"), (queue.get, "/assignments")):
+            db.session.remove()
+            seen = []
+
+            def count(_conn, _cursor, statement, *_args, seen=seen):
+                if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):
+                    seen.append(statement)
+
+            event.listen(db.engine, "before_cursor_execute", count)
+            try:
+                assert get(path).status_code == 200
+            finally:
+                event.remove(db.engine, "before_cursor_execute", count)
+            counts.append(len(seen))
+        return tuple(counts)
+
+    small = grow(3)
+    assert grow(27) == small
