@@ -308,6 +308,25 @@ def _create_assignments(actor: Actor, role: str, call: Call,
     return made
 
 
+def set_review_deadline(actor: Actor, call_id: Any, data: Any) -> Call:
+    """A manager sets (or clears, with an empty value) the date reviewers should finish by."""
+    v = Validator(data)
+    value = data.get("review_deadline") if isinstance(data, dict) else None
+    deadline = v.moment("review_deadline") if value not in (None, "") else None
+    v.check()
+    with transaction():
+        call = _managed_call(actor, call_id)
+        role = next(r for r in MANAGING if actor.has_role(r, call.programme_id))
+        db.session.scalar(select(Call.id).where(Call.id == call.id).with_for_update())
+        if deadline is not None and deadline <= utcnow():
+            raise Invalid(_("Some fields are not valid."),
+                          {"review_deadline": _("The review deadline must be in the future.")})
+        call.review_deadline = deadline
+        audit.record(actor=actor, role=role, entity_type="call", entity_id=call.id,
+                     action="set_review_deadline", payload={"review_deadline": deadline})
+    return call
+
+
 def assignments_of_application(actor: Actor, application_id: Any) -> list[ReviewAssignment]:
     """The application's assignments, removed ones too (a manager's view)."""
     application, roles = load(KIND, actor, application_id)

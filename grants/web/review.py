@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from grants import labels
 from grants.inputs import identifier, whole_number
 from grants.operations import Invalid, NotFound, OperationError, applications, calls, reviews
+from grants.operations.core import LOCAL
 from grants.web.forms import EmptyForm
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -172,7 +173,7 @@ def _sort() -> tuple[str, bool]:
 
 
 @bp.get("/calls/<int:call_id>/ranking")
-def ranking(call_id: int, status: int = 200):
+def ranking(call_id: int, status: int = 200, typed: str | None = None):
     call = calls.get_call(call_id)
     name, descending = _sort()
     after = None
@@ -191,6 +192,8 @@ def ranking(call_id: int, status: int = 200):
         next_page={"after_value": repr(rows[-1].key), "after_id": rows[-1].application_id}
         if more else None, can_manage=reviews.can_manage(current_user, call),
         loads=reviews.loads(call), form=EmptyForm(),
+        deadline_value=typed if typed is not None else "" if call.review_deadline is None
+        else call.review_deadline.astimezone(LOCAL).strftime("%Y-%m-%dT%H:%M"),
     ), status
 
 
@@ -205,6 +208,20 @@ def auto_assign(call_id: int):
         flash(error.detail, "error")
         return ranking(call_id, status=error.status)
     flash(_("%(n)d assignments made.", n=len(made)), "success")
+    return redirect(url_for("review.ranking", call_id=call_id))
+
+
+@bp.post("/calls/<int:call_id>/deadline")
+def review_deadline(call_id: int):
+    data = {"review_deadline": request.form.get("review_deadline", "")}
+    try:
+        reviews.set_review_deadline(current_user, call_id, data)
+    except OperationError as error:
+        if isinstance(error, NotFound):
+            raise
+        flash(error.errors.get("review_deadline") or error.detail, "error")
+        return ranking(call_id, status=error.status, typed=data["review_deadline"])
+    flash(_("Saved."), "success")
     return redirect(url_for("review.ranking", call_id=call_id))
 
 

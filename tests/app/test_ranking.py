@@ -209,3 +209,23 @@ def test_the_ranking_issues_the_same_statements_at_200_and_2000_applications(
         counts.append(len(seen))
     assert counts[0] == counts[1], counts
     assert db.session.scalar(select(db.func.count()).select_from(Review)) == 6000
+
+
+def test_a_manager_sets_the_review_deadline_shown_on_the_reviewers_desk(
+        example, login, client, reviewers_of):
+    call, manager, _ = example
+    login(manager)
+    url = f"/review/calls/{call.id}/deadline"
+    bad = client.post(url, data={"review_deadline": "2001-01-01T10:00"})
+    assert bad.status_code == 422 and b'value="2001-01-01T10:00"' in bad.data
+    assert client.post(url, data={"review_deadline": "2099-03-02T17:30"}).status_code == 302
+    db.session.expire_all()
+    stored = db.session.get(type(call), call.id).review_deadline
+    assert stored.isoformat() == "2099-03-02T10:30:00+00:00"  # 17:30 in Ho Chi Minh City
+    page = client.get(f"/review/calls/{call.id}/ranking")
+    assert b'value="2099-03-02T17:30"' in page.data
+    reviewer = db.session.scalar(select(User).join(ReviewAssignment,
+                                                   ReviewAssignment.reviewer_id == User.id))
+    login(reviewer)
+    assert b"02/03/2099 17:30" in client.get("/review").data
+    assert client.post(url, data={"review_deadline": ""}).status_code == 403

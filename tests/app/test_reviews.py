@@ -296,3 +296,18 @@ def test_a_manager_assigns_removes_and_reopens_through_the_pages(setup, login, c
     assert reviews.my_assignment(reviewer, assignment.id).review.submitted_at is None
     login(reviewer)
     assert client.get(url).status_code == 403  # a reviewer does not manage the reviewers
+
+
+def test_the_applicants_page_and_history_name_no_reviewer_and_show_no_score(setup, api, login,
+                                                                            client):
+    call, manager, application, [(reviewer, assignment), *_] = setup
+    reviews.save_review(reviewer, assignment.id, FULL | {"comment": "Confidential remark"})
+    startup = db.session.get(type(reviewer), application.created_by_id)
+    history = api(startup).get(f"/applications/{application.id}/history")
+    login(startup)
+    page = client.get(f"/applications/{application.id}")
+    for response in (history, page):
+        assert response.status_code == 200
+        for secret in (reviewer.name, reviewer.email, "Confidential remark", "70.0"):
+            assert secret.encode() not in response.data, (response.request.path, secret)
+    assert [e["action"] for e in history.get_json()["items"]] == ["create", "submit"]
