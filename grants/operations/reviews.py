@@ -209,6 +209,32 @@ def loads(call: Call) -> list[Load]:
     return [Load(user, assigned, done) for user, assigned, done in rows]
 
 
+@dataclass
+class Gap:
+    application_id: int
+    title: str
+    reviewers: int  # active, not recused
+    recused: int
+
+
+def gaps(call: Call, *, limit: int = 50) -> list[Gap]:
+    """Applications of the call awaiting review with fewer reviewers than its quorum (a
+    recusal leaves such a gap), fewest first."""
+    active = func.count(case((and_(ReviewAssignment.cancelled_at.is_(None),
+                                   ReviewAssignment.declaration != RECUSED), 1)))
+    recused = func.count(case((ReviewAssignment.declaration == RECUSED, 1)))
+    rows = db.session.execute(
+        select(Application.id, Project.title, active, recused)
+        .join(Project, Project.id == Application.project_id)
+        .outerjoin(ReviewAssignment, ReviewAssignment.application_id == Application.id)
+        .where(Application.call_id == call.id,
+               Application.state.in_(sorted(_reviewable_states(call))))
+        .group_by(Application.id, Project.title)
+        .having(active < call.review_quorum)
+        .order_by(active, Application.id).limit(limit))
+    return [Gap(*row) for row in rows]
+
+
 def auto_assign(actor: Actor, call_id: Any, data: Any) -> list[ReviewAssignment]:
     """Give every application of the call awaiting review `per_application` reviewers, the
     least loaded first, so no reviewer has more than one above another when the exclusions

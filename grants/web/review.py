@@ -191,7 +191,7 @@ def ranking(call_id: int, status: int = 200, typed: str | None = None):
         "review/ranking.html", call=call, rows=rows, sort=name, descending=descending,
         next_page={"after_value": repr(rows[-1].key), "after_id": rows[-1].application_id}
         if more else None, can_manage=reviews.can_manage(current_user, call),
-        loads=reviews.loads(call), form=EmptyForm(),
+        loads=reviews.loads(call), form=EmptyForm(), gaps=reviews.gaps(call, limit=PAGE),
         deadline_value=typed if typed is not None else "" if call.review_deadline is None
         else call.review_deadline.astimezone(LOCAL).strftime("%Y-%m-%dT%H:%M"),
     ), status

@@ -276,3 +276,18 @@ def test_the_reviewers_desk_and_queue_issue_as_many_statements_for_3_as_for_30(
 
     small = grow(3)
     assert grow(27) == small
+
+
+def test_a_recusal_shows_as_a_gap_on_the_managers_ranking_page(setup, login, client):
+    call, manager, application, (first, second, third) = setup  # quorum 2
+    a = reviews.assign(manager, application.id, {"reviewer_id": first.id})
+    reviews.assign(manager, application.id, {"reviewer_id": second.id})
+    assert reviews.gaps(call) == []
+    reviews.declare(first, a.id, {"conflict": True, "reason": "Shareholder"})
+    [gap] = reviews.gaps(call)
+    assert (gap.application_id, gap.reviewers, gap.recused) == (application.id, 1, 1)
+    login(manager)
+    page = client.get(f"/review/calls/{call.id}/ranking")
+    assert f'/review/applications/{application.id}"'.encode() in page.data
+    reviews.assign(manager, application.id, {"reviewer_id": third.id})
+    assert reviews.gaps(call) == []
