@@ -9,6 +9,7 @@ follow the same order (load, permission, validation, write, audit, outbox, commi
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -23,6 +24,7 @@ from grants.models import (
     Application,
     Call,
     Membership,
+    Notification,
     Organization,
     Project,
     Role,
@@ -351,6 +353,34 @@ def set_review_deadline(actor: Actor, call_id: Any, data: Any) -> Call:
         audit.record(actor=actor, role=role, entity_type="call", entity_id=call.id,
                      action="set_review_deadline", payload={"review_deadline": deadline})
     return call
+
+
+REMIND_BEFORE = timedelta(days=2)
+
+
+def remind_reviewers(now: datetime | None = None) -> int:
+    """Mail every reviewer whose review is still open when their call's review deadline is at
+    most two days away (once per assignment); returns how many mails were queued. For
+    `flask outbox remind`, run by the product itself."""
+    now = now or utcnow()
+    with transaction():
+        reminded = select(Notification.entity_id).where(
+            Notification.message == "review_reminder", Notification.entity_type == ASSIGNMENT)
+        due = db.session.scalars(
+            select(ReviewAssignment)
+            .join(Call, Call.id == ReviewAssignment.call_id)
+            .outerjoin(Review, Review.assignment_id == ReviewAssignment.id)
+            .where(Call.review_deadline > now, Call.review_deadline <= now + REMIND_BEFORE,
+                   ReviewAssignment.cancelled_at.is_(None),
+                   ReviewAssignment.declaration != RECUSED, Review.submitted_at.is_(None),
+                   ReviewAssignment.id.not_in(reminded))
+            .options(joinedload(ReviewAssignment.reviewer),
+                     joinedload(ReviewAssignment.application).joinedload(Application.call),
+                     joinedload(ReviewAssignment.application).joinedload(Application.project))
+            .order_by(ReviewAssignment.id)).unique().all()
+        for assignment in due:
+            _mail(assignment, "review_reminder")
+    return len(due)
 
 
 def assignments_of_application(actor: Actor, application_id: Any) -> list[ReviewAssignment]:

@@ -2,13 +2,14 @@
 interest, and the review quorums gate start_review and close_review."""
 
 import random
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, func, select
 
 from grants import outbox
 from grants.extensions import db
-from grants.models import AuditEvent, Membership, Notification, Role
+from grants.models import AuditEvent, Membership, Notification, Role, utcnow
 from grants.models.reviews import ReviewAssignment
 from grants.operations import Conflict, Forbidden, Invalid, NotFound, applications, reviews
 
@@ -291,3 +292,24 @@ def test_a_recusal_shows_as_a_gap_on_the_managers_ranking_page(setup, login, cli
     assert f'/review/applications/{application.id}"'.encode() in page.data
     reviews.assign(manager, application.id, {"reviewer_id": third.id})
     assert reviews.gaps(call) == []
+
+
+def test_reviewers_with_open_reviews_are_reminded_once_two_days_before_the_deadline(setup):
+    call, manager, application, (first, second, third) = setup
+    made = [reviews.assign(manager, application.id, {"reviewer_id": r.id})
+            for r in (first, second, third)]
+    reviews.declare(first, made[0].id, {"conflict": False})
+    reviews.save_review(first, made[0].id, {"scores": {"innovation": 5, "market": 5},
+                                            "recommendation": "no", "submit": True})
+    reviews.declare(second, made[1].id, {"conflict": True, "reason": "Investor"})
+    now = utcnow()
+    call.review_deadline = now + timedelta(days=3)
+    db.session.commit()
+    assert reviews.remind_reviewers(now) == 0  # three days away: not yet
+    assert reviews.remind_reviewers(now + timedelta(days=1, hours=1)) == 1
+    assert reviews.remind_reviewers(now + timedelta(days=1, hours=2)) == 0  # once
+    [mail] = db.session.scalars(select(Notification).where(
+        Notification.message == "review_reminder")).all()
+    assert mail.recipient_id == third.id  # not the one who submitted, nor the one who recused
+    text = outbox.render(mail.message, "en", mail.context, name=third.name).text
+    assert "is due before" in text
