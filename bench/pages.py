@@ -40,10 +40,15 @@ PAGES = {
     "GET /admin/users": ("admin", "/admin/users"),
     "GET /organizations/<id> (team)": ("startup", "/organizations/{organization}"),
     "API members": ("startup", "/api/v1/organizations/{organization}/members"),
+    "GET /review (reviewer's desk)": ("reviewer", "/review"),
+    "API assignments (reviewer)": ("reviewer", "/api/v1/assignments"),
+    "GET /review/calls/<id>/ranking": ("manager", "/review/calls/{call}/ranking"),
+    "API ranking": ("manager", "/api/v1/calls/{call}/ranking"),
 }
 LOGINS = {"startup": ("startup@demo.local", "demo-startup"),
           "manager": ("manager@demo.local", "demo-manager"),
-          "admin": ("admin@demo.local", "demo-admin")}
+          "admin": ("admin@demo.local", "demo-admin"),
+          "reviewer": ("reviewer@demo.local", "demo-reviewer")}
 
 
 def measure(app, size: int, repeat: int, events: int = 0) -> dict[str, tuple[float, int]]:

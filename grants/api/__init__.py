@@ -50,5 +50,6 @@ from grants.api import (  # noqa: E402,F401
     calls,
     documents,
     organizations,
+    reviews,
     workflows,
 )

@@ -554,6 +554,135 @@ class ActionResult(Schema):
     version: int = Field(ge=1)
 
 
+# --- reviews ----------------------------------------------------------------------------
+
+Declaration = StrEnum("Declaration", [(n, n) for n in ("none", "no_conflict", "recused")])
+Declaration.__doc__ = "none: not yet declared; no_conflict: the content is unlocked; recused."
+Recommendation = StrEnum("Recommendation", [(n, n) for n in ("yes", "maybe", "no")])
+ReviewStatus = StrEnum("ReviewStatus", [(n, n) for n in ("not_started", "in_progress", "done")])
+ReviewStatus.__doc__ = "not_started; in_progress: a saved draft; done: submitted (locked)."
+
+
+class AssignmentCreate(Schema):
+    """Assign a reviewer of the programme (a manager)."""
+
+    reviewer_id: Id
+
+
+class AutoAssign(Schema):
+    """Give every application awaiting review this many reviewers, spreading the load."""
+
+    per_application: whole(1, 20, "reviewers each application should have")
+
+
+class Assignment(Schema):
+    """A reviewer's assignment to an application. In a blind call it names no applicant."""
+
+    id: int
+    application_id: int
+    call_id: int
+    call_title: str = Field(validation_alias=AliasPath("application", "call", "title"))
+    review_deadline: datetime | None = Field(
+        validation_alias=AliasPath("application", "call", "review_deadline"),
+        description="the call's deadline for reviews")
+    title: str = Field(validation_alias=AliasPath("application", "project", "title"),
+                       description="the project's title")
+    reviewer_id: int
+    declaration: Declaration
+    recusal_reason: str | None
+    assigned_at: datetime
+    cancelled_at: datetime | None = Field(description="when it was removed or closed")
+    review_status: ReviewStatus
+
+    @classmethod
+    def of(cls, assignment: Any) -> "Assignment":
+        review = assignment.review
+        status = "not_started" if review is None else (
+            "done" if review.submitted_at is not None else "in_progress")
+        return cls.model_validate(_With(assignment, review_status=status))
+
+
+class AssignmentList(Schema):
+    items: list[Assignment]
+
+
+class DeclarationRequest(Schema):
+    """`{conflict: false}` unlocks the content; `{conflict: true, reason}` recuses."""
+
+    conflict: StrictBool
+    reason: text(2000, required=False) | None = Field(None, description="required to recuse")
+
+
+Score = maybe(whole(0, 100))
+
+
+class ReviewSave(Schema):
+    """Save a draft, or submit (`submit: true`), which locks the review."""
+
+    scores: dict[str, Score] | None = Field(None, description=(
+        "an integer from 0 to the criterion's max_score, by criterion key"))
+    comment: text(10_000, required=False) | None = None
+    recommendation: Recommendation | None = Field(None, description="required to submit")
+    submit: StrictBool = False
+
+
+class ReopenRequest(Schema):
+    reason: text(2000)
+
+
+class Review(Schema):
+    """A review as the caller may see it; `reviewer_*` are null when its author is hidden."""
+
+    id: int
+    assignment_id: int
+    reviewer_id: int | None
+    reviewer_name: str | None
+    mine: bool = Field(description="the caller wrote it")
+    scores: dict[str, int]
+    score: float | None = Field(ge=0, le=100, description=(
+        "the weighted sum normalised to 0–100; null until every criterion is scored"))
+    comment: str
+    recommendation: Recommendation | None
+    version: int
+    submitted_at: datetime | None
+    reopened_at: datetime | None
+    reopen_reason: str | None
+
+    @classmethod
+    def of(cls, visible: Any) -> "Review":
+        reviewer = visible.reviewer
+        return cls.model_validate(_With(
+            visible.review, reviewer_id=reviewer.id if reviewer else None,
+            reviewer_name=reviewer.name if reviewer else None, mine=visible.mine))
+
+
+class ReviewList(Schema):
+    items: list[Review]
+
+
+class RankingQuery(Schema):
+    sort: Literal["mean", "-mean", "spread", "-spread", "z", "-z", "reviews", "-reviews",
+                  "id", "-id"] = Field("-mean", description="a column; `-` sorts descending")
+    cursor: text(100) | None = None
+
+
+class RankingRow(Schema):
+    """One application of a call's ranking."""
+
+    application_id: int
+    title: str
+    state: ApplicationState
+    reviews: int = Field(description="submitted reviews")
+    scores: list[float] = Field(description="each submitted review's score, highest first")
+    mean: float
+    spread: float = Field(description="highest minus lowest score")
+    disagreement: bool = Field(description="the spread is over the call's limit")
+    z: float | None = Field(description=(
+        "mean of the reviewers' z-scores (each over that reviewer's submitted reviews in the "
+        "call; only reviewers with at least 3)"))
+    passed: bool = Field(description="the mean reaches the rubric's pass threshold")
+
+
 class Event(Schema):
     """One event of the audit hash chain."""
 

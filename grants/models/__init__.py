@@ -10,6 +10,7 @@ from grants.models.notifications import Notification
 from grants.models.organizations import Invitation, Membership, Organization, Project
 from grants.models.programmes import Call, Programme, ProgrammeTarget
 from grants.models.reminders import DraftReminder
+from grants.models.reviews import Review, ReviewAssignment
 from grants.models.types import utcnow
 
 __all__ = [
@@ -32,6 +33,8 @@ __all__ = [
     "Programme",
     "ProgrammeTarget",
     "Project",
+    "Review",
+    "ReviewAssignment",
     "Role",
     "RoleGrant",
     "Stage",

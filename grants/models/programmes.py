@@ -75,6 +75,7 @@ class Call(db.Model):
     review_quorum: Mapped[int] = mapped_column(default=3)
     disagreement_limit: Mapped[int] = mapped_column(default=30)
     blind_review: Mapped[bool] = mapped_column(default=False)
+    review_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)  # reviewers finish by
     workflow_name: Mapped[str] = mapped_column(String(64))
     workflow_version: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

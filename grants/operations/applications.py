@@ -53,7 +53,6 @@ BUDGET_PARTS = ("labour", "other")
 hooks = Hooks(pending=frozenset({
     # Named by the stage workflows; built by the capabilities still to come. Until then the
     # actions that need them are neither offered nor taken.
-    "review_quorum_assigned", "review_quorum_submitted",  # reviews
     "tranches_match_award",  # funding: agreement and tranches
     "pilot_planned", "pilot_results_recorded", "pilot_finished",  # pilots
     "evaluation_recorded",  # final evaluation

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from grants.extensions import db
-from grants.models import Application, Membership, Project, User
+from grants.models import Application, Membership, Project, Role, User
 from grants.permissions.applications import roles_on_applications
 from grants.permissions.rules import visible
 
@@ -20,6 +20,7 @@ def can_view_organization(user: User, organization_id: int) -> bool:
     if is_member(user, organization_id):
         return True
     roles = roles_on_applications(user)
+    roles.pop(Role.REVIEWER.value, None)  # reviewers judge the project, not (blind) its owner
     return db.session.scalar(
         select(Application.id)
         .join(Project, Project.id == Application.project_id)

@@ -28,11 +28,12 @@ def register_web(app: Flask) -> None:
         organizations,
         programmes,
         public,
+        review,
         users,
     )
 
     for module in (public, auth, apply, applications, documents, manage, calls, programmes,
-                   organizations, users):
+                   organizations, users, review):
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"

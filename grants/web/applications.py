@@ -33,6 +33,8 @@ def revision_changes(item) -> list:
 
 def _render(application_id: int, status: int = 200, errors=None, problems=None, values=None):
     item = applications.get_application(current_user, application_id)
+    if item.roles == {Role.REVIEWER.value}:  # a reviewer reads it on their assignment's page
+        return redirect(url_for("review.desk"))
     definition = workflow.workflows().definition(KIND, item.entity)
     events = history.events(current_user, KIND, item.entity.id)
     can_edit = applications.can_edit(item)

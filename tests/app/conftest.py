@@ -312,3 +312,23 @@ def manager_of(create_user):
         return create_user(Role.MANAGER.value, call.programme)
 
     return make
+
+
+@pytest.fixture
+def submitted_application(create_user, create_application):
+    """submitted_application(call, **kw) -> a submitted application of a new startup."""
+    def create(call, user=None, **kw):
+        user = user or create_user("applicant")
+        application = create_application(user, call, **kw)
+        return applications.act(user, application.id, "submit", {"version": 1})
+
+    return create
+
+
+@pytest.fixture
+def reviewers_of(create_user):
+    """reviewers_of(call, n) -> n reviewers of the call's programme."""
+    def make(call, n: int = 1):
+        return [create_user(Role.REVIEWER.value, call.programme) for _ in range(n)]
+
+    return make

@@ -225,7 +225,8 @@ def test_manager_sees_the_calls_applications_only(api, startup_api, create_call,
     manager = api(manager_of(call))
     items = manager.get("/applications").get_json()["items"]
     assert [item["id"] for item in items] == [app_id]  # not the draft, not the other programme
-    assert items[0]["allowed_actions"] == ["return_for_changes", "declare_ineligible"]
+    assert items[0]["allowed_actions"] == ["return_for_changes", "declare_ineligible",
+                                           "start_review"]
     assert_problem(manager.get(f"/applications/{draft_id}"), 404)
 
 

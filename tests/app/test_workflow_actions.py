@@ -170,9 +170,9 @@ def test_allowed_actions_follow_role_and_state(setup):
     with pytest.raises(NotFound):  # a draft belongs to the startup alone
         offered(manager, application.id)
     applications.act(startup, application.id, "submit", {"version": 1})
-    # start_review needs reviewer assignments, which a later capability brings
+    # start_review is offered; its quorum guard reads the assignments when it is taken
     assert offered(manager, application.id) == [
-        "return_for_changes", "declare_ineligible"]
+        "return_for_changes", "declare_ineligible", "start_review"]
     assert offered(startup, application.id) == ["withdraw"]
 
 

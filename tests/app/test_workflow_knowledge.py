@@ -13,6 +13,7 @@ CATALOGUE = ROOT / "grants" / "labels.py"
 NOT_WORKFLOW_NAMES = {
     ("grants/cli.py", "verify"): "the `audit verify` command",
     ("grants/models/notifications.py", "failed"): "a notification's delivery status",
+    ("grants/operations/reviews.py", "submit"): "the review body's `submit` flag (BRIEF §7)",
 }
 
 
