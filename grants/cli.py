@@ -134,14 +134,17 @@ def outbox_group() -> None:
 
 @outbox_group.command("remind")
 def outbox_remind() -> None:
-    """Queue a reminder to every draft whose call closes within three days (once per draft)."""
-    from grants.operations import reminders
+    """Queue the reminders that are due, each once: to every draft whose call closes within
+    three days, and to every reviewer whose review is open two days before its deadline."""
+    from grants.operations import reminders, reviews
 
     try:
         count = reminders.queue_draft_reminders()
+        reviewers = reviews.remind_reviewers()
     except OperationError as error:
         _fail(error)
     click.echo(f"Reminders queued for {count} draft application{'s' if count != 1 else ''}.")
+    click.echo(f"Reminders queued for {reviewers} open review{'s' if reviewers != 1 else ''}.")
 
 
 @outbox_group.command("send")

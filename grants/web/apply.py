@@ -6,7 +6,7 @@ import re
 import secrets
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -34,6 +34,7 @@ from grants.operations import (
     OperationError,
     applications,
     calls,
+    documents,
     organizations,
 )
 from grants.web.forms import _field_choices
@@ -243,11 +244,18 @@ def new_application(call_id: int):
     return render_template("apply/application_form.html", form=form, call=call), status
 
 
-def documents_url(application_id: int) -> str | None:
-    """The documents section, once the documents pages are part of the app."""
-    if "documents.index" in current_app.view_functions:
-        return url_for("documents.index", application_id=application_id)
-    return None
+def documents_url(application_id: int) -> str:
+    """The documents section (grants/web/documents.py)."""
+    return url_for("documents.index", application_id=application_id)
+
+
+def documents_status(application) -> str:
+    """Completed once every required kind has a document; not started while none has."""
+    needed = documents.required_kinds(application.call)
+    missing = documents.missing(application)
+    if not missing:
+        return applications.COMPLETED
+    return applications.NOT_STARTED if len(missing) == len(needed) else applications.IN_PROGRESS
 
 
 def _editable(application_id: int) -> applications.Seen:
@@ -271,7 +279,9 @@ def tasks(application_id: int):
     return render_template(
         "apply/tasks.html", application=application, sections=sections,
         documents_url=documents_url(application.id),
-        done=sum(status == applications.COMPLETED for _name, status in sections),
+        documents_status=documents_status(application), total=len(sections) + 1,
+        done=sum(status == applications.COMPLETED
+                 for status in [documents_status(application)] + [s for _n, s in sections]),
         reference=applications.reference(application))
 
 

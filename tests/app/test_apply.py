@@ -71,8 +71,31 @@ def test_the_task_list_shows_each_section_not_started_then_completed(client, dra
     assert "In progress" in page  # the project: a title, no summary yet
     complete(client, application)
     page = client.get(f"/applications/{application.id}/tasks").text
-    assert page.count('class="tag complete"') == 5
-    assert "You have completed 5 of 5 sections." in page
+    assert page.count('class="tag complete"') == 6  # and documents: the call asks for none
+    assert "You have completed 6 of 6 sections." in page
+
+
+def test_the_task_list_shows_the_documents_done_once_each_required_kind_is_uploaded(
+        client, login, create_user, create_call, create_application):
+    import io
+
+    from grants.operations import documents
+
+    startup = create_user("applicant")
+    call = create_call(required_documents=["business_plan", "pitch_deck"])
+    application = create_application(startup, call)
+    login(startup)
+
+    def documents_tag() -> str:
+        page = client.get(f"/applications/{application.id}/tasks").text
+        return page.split('id="status-documents"', 1)[1].split("</span>", 2)[0]
+
+    assert "tag not_started" in documents_tag()
+    for kind, expected in (("business_plan", "tag in_progress"), ("pitch_deck", "tag complete")):
+        upload = type("Upload", (), {"filename": f"{kind}.pdf",
+                                     "stream": io.BytesIO(b"%PDF-1.7\n%%EOF\n")})()
+        documents.upload(startup, application.id, kind, upload)
+        assert expected in documents_tag(), kind
 
 
 def test_every_section_saves_and_the_answers_keep_their_types(client, draft):

@@ -39,6 +39,7 @@ def test_a_draft_whose_call_closes_within_three_days_reminds_every_member_once(
     first = runner.invoke(args=["outbox", "remind"])
     assert first.exit_code == 0, first.output
     assert "Reminders queued for 1 draft application." in first.output
+    assert "Reminders queued for 0 open reviews." in first.output  # (test_assignments.py)
     assert reminders_to() == [(draft.id, "member@example.org"), (draft.id, "owner@example.org")]
     mail = db.session.scalars(select(Notification)).first()
     assert mail.context["title"] == "Smart irrigation"
