@@ -44,7 +44,9 @@ CRITERIA = [
 QUESTIONS = [
     {"key": "problem", "label": "Dự án giải quyết vấn đề gì, cho ai?", "required": True},
     {"key": "solution", "label": "Giải pháp là gì và điểm mới ở đâu?", "required": True},
-    {"key": "team", "label": "Đội ngũ thực hiện gồm những ai?", "required": True},
+    {"key": "product_stage", "label": "Sản phẩm đang ở giai đoạn nào?", "type": "choice",
+     "choices": ["Ý tưởng", "Mẫu thử", "Đã có khách hàng dùng thử", "Đã bán"],
+     "required": True},
     {"key": "plan", "label": "Kết quả dự kiến đạt được với sự hỗ trợ, và khi nào?",
      "required": False},
 ]

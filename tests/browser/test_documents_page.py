@@ -7,12 +7,13 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 from test_first_slice import (
+    complete_sections,
     fill_application,
     open_call_from_home,
     register,
     register_organization,
     save_draft,
-    take_action,
+    submit_from_check,
 )
 
 pytestmark = pytest.mark.browser
@@ -83,7 +84,9 @@ def test_a_startup_uploads_a_pdf_on_the_documents_page(page: Page, shot):
     # the upload is in the application's history; after submit the forms are gone
     page.goto(f"/applications/{application_id}")
     expect(page.locator("#history tbody tr")).to_have_count(3)
-    take_action(page, "submit")
+    complete_sections(page, application_id)
+    submit_from_check(page, application_id)
+    page.goto(f"/applications/{application_id}")
     page.locator("#documents-link").click()
     expect(page.locator("#read-only")).to_be_visible()
     expect(page.locator("input[type=file]")).to_have_count(0)

@@ -25,7 +25,7 @@ CALL = "Tiền ươm tạo: đợt tiếp nhận hồ sơ"  # the demo call's ti
 REQUIRED_QUESTIONS = {
     "problem": "Dự án giải quyết vấn đề gì, cho ai?",
     "solution": "Giải pháp là gì và điểm mới ở đâu?",
-    "team": "Đội ngũ thực hiện gồm những ai?",
+    "product_stage": "Sản phẩm đang ở giai đoạn nào?",
 }
 _numbers = itertools.count(1)
 
@@ -114,7 +114,7 @@ def complete_sections(page: Page, application_id: int) -> None:
     page.goto(f"{base}/questions")
     page.fill("#answer_problem", "Nông dân tưới quá nhiều nước.")
     page.fill("#answer_solution", "Cảm biến rẻ và ứng dụng nhắn tin.")
-    page.fill("#answer_team", "Ba kỹ sư và một nhà nông học.")
+    page.select_option("#answer_product_stage", "Mẫu thử")
     save_section(page)
 
 
