@@ -1,6 +1,6 @@
 """A startup's whole path in Chromium, GOV.UK style: register, organization, start an
 application, fill every section from the task list (a budget that does not add up is refused
-and keeps what was typed), check the answers, submit, read the reference on the confirmation,
+and keeps what was typed), upload a document, check the answers, submit, read the reference on the confirmation,
 see "submitted" on the timeline, and get the receipt mail through a local SMTP server. Then a
 manager asks for changes, the startup resubmits, and the manager sees what changed.
 
@@ -139,6 +139,17 @@ def test_a_startup_applies_section_by_section_submits_and_gets_the_receipt(
     look(page, "budget-refused")
 
     complete_sections(page, application_id)
+    # a document, from the task list's documents section
+    page.goto(f"/applications/{application_id}/tasks")
+    page.locator("#documents-link").click()
+    upload = page.locator("section.document-kind#kind-other")
+    upload.locator("input[type=file]").set_input_files(
+        {"name": "Hồ sơ năng lực.pdf", "mimeType": "application/pdf",
+         "buffer": b"%PDF-1.7\n1 0 obj\n<< >>\nendobj\n%%EOF\n"})
+    upload.locator("button[type=submit]").click()
+    expect(page.locator("#kind-other .doc-status.uploaded a.download")).to_have_text(
+        "Hồ sơ năng lực.pdf")
+    page.goto(f"/applications/{application_id}/tasks")
     expect(page.locator("#tasks .tag.complete")).to_have_count(6)
     look(page, "task-list-complete")
     page.goto(f"/applications/{application_id}/sections/milestones")
