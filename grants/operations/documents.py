@@ -31,7 +31,7 @@ from grants.models import Actor, Application, Call, Document, Role
 from grants.operations import applications
 from grants.operations.core import transaction
 from grants.operations.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
-from grants.operations.workflow import EntityKind, Hooks, Seen, load
+from grants.operations.workflow import EntityKind, Hooks, Seen, load, visible_to
 from grants.permissions.documents import can_upload, roles_on_documents
 from grants.storage import CHUNK, Stored, TooBig, storage
 
@@ -291,15 +291,16 @@ def upload(actor: Actor, application_id: Any, kind: Any, file: Any) -> Document:
 
 def list_documents(actor: Actor, application_id: Any, *, before_id: int | None = None,
                    limit: int = 100) -> tuple[Seen, list[Document]]:
-    """The application (NotFound unless the actor may see it) and its documents, newest
-    first, keyset-paginated by id."""
+    """The application (NotFound unless the actor may see it) and the documents of it the
+    actor may see (grants/permissions/documents.py), newest first, keyset-paginated by id."""
     item = applications.get_application(actor, application_id)
-    statement = (select(Document).where(Document.application_id == item.entity.id)
+    statement = (select(Document).where(Document.application_id == item.entity.id,
+                                        visible_to(KIND, actor))  # (none to a blind reviewer)
                  .options(joinedload(Document.uploaded_by))
                  .order_by(Document.id.desc()).limit(limit))
     if before_id is not None:
         statement = statement.where(Document.id < before_id)
-    return item, list(db.session.scalars(statement))
+    return item, list(db.session.scalars(statement, {"actor_id": actor.id}))
 
 
 def download(actor: Actor, document_id: Any, *, application_id: int | None = None

@@ -311,3 +311,43 @@ def test_the_applicants_page_and_history_name_no_reviewer_and_show_no_score(setu
         for secret in (reviewer.name, reviewer.email, "Confidential remark", "70.0"):
             assert secret.encode() not in response.data, (response.request.path, secret)
     assert [e["action"] for e in history.get_json()["items"]] == ["create", "submit"]
+
+
+@pytest.mark.parametrize("blind", [True, False])
+def test_a_blind_call_hides_the_documents_from_its_reviewers_and_an_open_one_shows_them(
+        blind, create_call, manager_of, create_user, create_organization, create_application,
+        reviewers_of, api):
+    import io
+
+    from grants.operations import applications, documents
+
+    call = create_call(blind_review=blind)
+    owner = create_user("applicant", email="lan@abc-startup.vn")
+    organization = create_organization(owner, name="Công ty ABC")
+    application = create_application(owner, call, organization=organization)
+    name = "Công ty ABC - lan@abc-startup.vn.pdf"
+    upload = type("Upload", (), {"filename": name, "stream": io.BytesIO(b"%PDF-1.7\n%%EOF\n")})()
+    document = documents.upload(owner, application.id, "other", upload)
+    applications.act(owner, application.id, "submit", {"version": 1})
+    [reviewer] = reviewers_of(call)
+    assignment = reviews.assign(manager_of(call), application.id, {"reviewer_id": reviewer.id})
+    reviews.declare(reviewer, assignment.id, {"conflict": False})
+    as_reviewer, as_manager = api(reviewer), api(manager_of(call))
+
+    listed = as_reviewer.get(f"/applications/{application.id}/documents")
+    fetched = as_reviewer.get(f"/applications/{application.id}/documents/{document.id}")
+    history = as_reviewer.get(f"/applications/{application.id}/history")
+    assert history.status_code == 200
+    fetched.close()
+    if blind:  # the list is empty, the document is not found, the history does not name it
+        assert (listed.status_code, listed.get_json()["items"], fetched.status_code) == (
+            200, [], 404)
+        for response in (listed, fetched, history):
+            for secret in ("Công ty ABC", "abc-startup", name):
+                assert secret.encode() not in response.data, (response.request.path, secret)
+    else:
+        assert (listed.status_code, fetched.status_code) == (200, 200)
+        assert name in listed.get_data(as_text=True)
+    # the programme's staff always see the documents as uploaded
+    assert name in as_manager.get(f"/applications/{application.id}/documents").get_data(
+        as_text=True)

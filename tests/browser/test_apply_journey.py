@@ -1,8 +1,9 @@
 """A startup's whole path in Chromium, GOV.UK style: register, organization, start an
 application, fill every section from the task list (a budget that does not add up is refused
-and keeps what was typed), upload a document, check the answers, submit, read the reference on the confirmation,
-see "submitted" on the timeline, and get the receipt mail through a local SMTP server. Then a
-manager asks for changes, the startup resubmits, and the manager sees what changed.
+and keeps what was typed), upload a document, check the answers, submit, read the reference
+on the confirmation, see "submitted" on the timeline, and get the receipt mail through a local
+SMTP server. Then a manager asks for changes, the startup resubmits, and the manager sees
+what changed.
 
 Each applicant page is checked with axe-core (vendored: tests/browser/vendor/axe.min.js,
 MPL-2.0) for serious or critical violations, and photographed at 1280 and 375 pixels."""
