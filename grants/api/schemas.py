@@ -798,11 +798,13 @@ class Document(Schema):
     id: int = Field(ge=1)
     application_id: int = Field(ge=1)
     kind: str
-    file_name: str = Field(description="as uploaded, without any folder")
+    file_name: str = Field(description=(
+        "as uploaded, without any folder; to a blind call's reviewers a neutral name "
+        "(kind-id.extension)"))
     content_type: str = Field(description="decided from the content, not the name")
     size: int = Field(ge=0, description="bytes")
     sha256: str = Field(pattern="^[0-9a-f]{64}$")
-    uploaded_by_id: int = Field(ge=1)
+    uploaded_by_id: int | None = Field(ge=1, description="null to a blind call's reviewers")
     uploaded_at: datetime
     replaces_id: int | None = Field(description="the earlier document of this kind, if any")
     current: bool = Field(description="the newest of its kind")

@@ -32,7 +32,11 @@ from grants.operations import applications
 from grants.operations.core import transaction
 from grants.operations.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from grants.operations.workflow import EntityKind, Hooks, Seen, load, visible_to
-from grants.permissions.documents import can_upload, roles_on_documents
+from grants.permissions.documents import (
+    can_upload,
+    roles_on_document_events,
+    roles_on_documents,
+)
 from grants.storage import CHUNK, Stored, TooBig, storage
 
 OTHER = "other"  # a kind every application may upload besides those its call asks for
@@ -70,6 +74,7 @@ KIND = EntityKind(
     name="document",
     model=Document,
     roles=roles_on_documents,
+    history_roles=roles_on_document_events,
     workflow=_no_workflow,
     hooks=Hooks(),
     parent=lambda document: (applications.KIND.name, document.application_id),
@@ -289,27 +294,61 @@ def upload(actor: Actor, application_id: Any, kind: Any, file: Any) -> Document:
 # --- reading ----------------------------------------------------------------------------
 
 
+class Anonymous:
+    """A document as a blind call's reviewer reads it: under a neutral name (its kind, its
+    number and the extension of its detected type), with no uploader. The file's content is
+    the applicant's to keep anonymous; the call's page tells them so."""
+
+    uploaded_by = None
+    uploaded_by_id = None
+
+    def __init__(self, document: Document):
+        self._document = document
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._document, name)
+
+    @property
+    def file_name(self) -> str:
+        document = self._document
+        return f"{document.kind}-{document.id}{ALLOWED.get(document.content_type, ('', ''))[1]}"
+
+
+def anonymous_to(roles: frozenset[str], call: Call) -> bool:
+    """Whether the holder of `roles` reads the call's documents anonymised: a reviewer, and
+    nothing more, of a blind call."""
+    return call.blind_review and roles == {Role.REVIEWER.value}
+
+
 def list_documents(actor: Actor, application_id: Any, *, before_id: int | None = None,
                    limit: int = 100) -> tuple[Seen, list[Document]]:
     """The application (NotFound unless the actor may see it) and the documents of it the
     actor may see (grants/permissions/documents.py), newest first, keyset-paginated by id."""
     item = applications.get_application(actor, application_id)
     statement = (select(Document).where(Document.application_id == item.entity.id,
-                                        visible_to(KIND, actor))  # (none to a blind reviewer)
+                                        visible_to(KIND, actor))
                  .options(joinedload(Document.uploaded_by))
                  .order_by(Document.id.desc()).limit(limit))
     if before_id is not None:
         statement = statement.where(Document.id < before_id)
-    return item, list(db.session.scalars(statement, {"actor_id": actor.id}))
+    rows = list(db.session.scalars(statement, {"actor_id": actor.id}))
+    if anonymous_to(item.roles, item.entity.call):
+        rows = [Anonymous(document) for document in rows]
+    return item, rows
 
 
 def download(actor: Actor, document_id: Any, *, application_id: int | None = None
              ) -> tuple[Document, BinaryIO]:
     """The document and its bytes, open for reading (the caller closes them), for whoever may
-    see its application; NotFound otherwise, or when it belongs to another application."""
-    document = load(KIND, actor, document_id).entity
+    see its application (anonymised for a blind call's reviewer); NotFound otherwise, or when
+    it belongs to another application."""
+    document, roles = load(KIND, actor, document_id)
     if application_id is not None and document.application_id != application_id:
         raise NotFound(_("Not found."))
+    if roles == {Role.REVIEWER.value} and db.session.scalar(
+            select(Call.blind_review).join(Application, Application.call_id == Call.id)
+            .where(Application.id == document.application_id)):
+        document = Anonymous(document)
     try:
         return document, storage().open(document.storage_key)
     except (FileNotFoundError, KeyError):

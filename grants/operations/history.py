@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from grants.extensions import db
 from grants.models import Actor, AuditEvent
-from grants.operations.workflow import EntityKind, load, visible_to, workflows
+from grants.operations.workflow import EntityKind, load, readable_in_history, workflows
 
 
 def of(actor: Actor, kind: EntityKind, entity_id: Any, *, after_seq: int | None = None,
@@ -22,12 +22,13 @@ def events(actor: Actor, kind: EntityKind, entity_id: int, *, after_seq: int | N
            limit: int = 500) -> list[AuditEvent]:
     """The history of an entity the caller has already been allowed to see: its own events,
     and those of each child (a tranche, a review) that the caller may see by the child's own
-    access rule, so a history never shows what the child's page would refuse."""
+    access rule (narrowed by its `history_roles`), so a history never shows what the child's
+    page would refuse."""
     children = [
         and_(AuditEvent.parent_type == kind.name, AuditEvent.parent_id == entity_id,
              AuditEvent.entity_type == child.name,
              exists(select(child.model.id).where(child.model.id == AuditEvent.entity_id,
-                                                 visible_to(child, actor))))
+                                                 readable_in_history(child, actor))))
         for child in workflows().kinds.values() if child.parent_kind == kind.name
     ]
     query = (

@@ -107,6 +107,8 @@ class EntityKind:
     list_with: tuple | None = None
     # the scope a row is counted in per state (grants/operations/counts.py), or None
     tally: Callable[[Any], tuple[str, int] | None] = lambda row: None
+    # who reads a row's events in its parent's history, when not everyone who may see the row
+    history_roles: Callable[[Actor], Roles] | None = None
 
 
 class Seen(NamedTuple):
@@ -207,6 +209,16 @@ def visible_to(kind: EntityKind, actor: Actor) -> ColumnElement[bool]:
     """The access rule as a WHERE clause: the rows the actor holds a role on (run the statement
     with {"actor_id": actor.id})."""
     return permissions.visible(_roles(kind, actor, None))
+
+
+def readable_in_history(kind: EntityKind, actor: Actor) -> ColumnElement[bool]:
+    """The rows of `kind` whose events the actor reads in their parent's history: those they
+    may see, unless the kind narrows it (`history_roles`)."""
+    if kind.history_roles is None:
+        return visible_to(kind, actor)
+    return permissions.visible(_built(
+        ("history", kind.name, permissions.grant_shape(actor)),
+        lambda: kind.history_roles(_GrantsOnly(actor))))
 
 
 def query(kind: EntityKind, actor: Actor, *, only: Iterable[str] | None = None) -> Select:

@@ -1,9 +1,10 @@
 """Who holds which role on a document: exactly the roles they hold on its application.
 
 Whoever may see the application (its startup's members; staff once it is submitted; its
-reviewers, unless the call is blind) may list and download its documents; anyone else does not
-learn they exist. Only the applicant uploads, and only while the application may be edited
-(grants/operations/documents.py); every other role reads."""
+reviewers once they declared no conflict) may list and download its documents; anyone else does
+not learn they exist. In a blind call its reviewers read them under neutral names, with no
+uploader (grants/operations/documents.py), and the history does not show them the uploads. Only
+the applicant uploads, and only while the application may be edited; every other role reads."""
 
 from sqlalchemy import and_, exists, select
 
@@ -13,16 +14,21 @@ from grants.permissions.rules import Roles
 
 
 def roles_on_documents(user: User) -> Roles:
-    """For each role on the application, the same condition reached from a document's row;
-    except that in a blind call a reviewer does not see the documents at all (their names,
-    uploaders and contents tell who applied), nor, through this rule, their history events."""
-    roles = {}
-    for role, condition in roles_on_applications(user).items():
-        if role == Role.REVIEWER.value:
-            condition = and_(condition, exists(select(Call.id).where(
-                Call.id == Application.call_id, Call.blind_review.is_(False))))
-        roles[role] = exists(select(Application.id).where(
-            Application.id == Document.application_id, condition))
+    """For each role on the application, the same condition reached from a document's row."""
+    return {role: exists(select(Application.id).where(
+        Application.id == Document.application_id, condition))
+        for role, condition in roles_on_applications(user).items()}
+
+
+def roles_on_document_events(user: User) -> Roles:
+    """Who reads a document's events in its application's history: as `roles_on_documents`,
+    except a blind call's reviewers, whom the upload events would tell the file names and the
+    uploaders."""
+    roles = roles_on_documents(user)
+    if Role.REVIEWER.value in roles:
+        roles[Role.REVIEWER.value] = and_(roles[Role.REVIEWER.value], exists(select(Call.id).where(
+            Call.id == Application.call_id, Application.id == Document.application_id,
+            Call.blind_review.is_(False))))
     return roles
 
 

@@ -12,7 +12,15 @@ from openpyxl import Workbook
 
 from grants import labels
 from grants.inputs import identifier, whole_number
-from grants.operations import Invalid, NotFound, OperationError, applications, calls, reviews
+from grants.operations import (
+    Invalid,
+    NotFound,
+    OperationError,
+    applications,
+    calls,
+    documents,
+    reviews,
+)
 from grants.operations.core import LOCAL
 from grants.web.forms import EmptyForm
 
@@ -43,13 +51,16 @@ def desk():
 def _assignment_page(assignment_id: int, status: int = 200, errors=None, values=None):
     view = reviews.reviewer_view(current_user, assignment_id)
     review = view.assignment.review
-    others = []
+    others, files = [], []
     if view.unlocked:
         others = [v for v in reviews.reviews_of(current_user, view.application.id) if not v.mine]
+        files = [d for d in documents.list_documents(current_user, view.application.id)[1]
+                 if d.current]
     return render_template(
         "review/assignment.html", view=view, assignment=view.assignment,
         application=view.application, call=view.application.call, review=review,
-        others=others, errors=errors or {}, values=values,
+        others=others, documents=files, kind_label=documents.kind_label,
+        size=documents.readable_size, errors=errors or {}, values=values,
         recommendations=reviews.recommendation_labels(), form=EmptyForm(),
     ), status
 

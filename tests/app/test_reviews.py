@@ -314,15 +314,15 @@ def test_the_applicants_page_and_history_name_no_reviewer_and_show_no_score(setu
 
 
 @pytest.mark.parametrize("blind", [True, False])
-def test_a_blind_call_hides_the_documents_from_its_reviewers_and_an_open_one_shows_them(
+def test_a_blind_calls_reviewers_read_the_documents_under_neutral_names_and_an_open_ones_as_uploaded(
         blind, create_call, manager_of, create_user, create_organization, create_application,
-        reviewers_of, api):
+        reviewers_of, api, login, client):
     import io
 
     from grants.operations import applications, documents
 
     call = create_call(blind_review=blind)
-    owner = create_user("applicant", email="lan@abc-startup.vn")
+    owner = create_user("applicant", name="Lan Nguyễn", email="lan@abc-startup.vn")
     organization = create_organization(owner, name="Công ty ABC")
     application = create_application(owner, call, organization=organization)
     name = "Công ty ABC - lan@abc-startup.vn.pdf"
@@ -337,17 +337,36 @@ def test_a_blind_call_hides_the_documents_from_its_reviewers_and_an_open_one_sho
     listed = as_reviewer.get(f"/applications/{application.id}/documents")
     fetched = as_reviewer.get(f"/applications/{application.id}/documents/{document.id}")
     history = as_reviewer.get(f"/applications/{application.id}/history")
+    login(reviewer)
+    pages = [client.get(f"/review/assignments/{assignment.id}"),
+             client.get(f"/applications/{application.id}/documents"),
+             client.get(f"/documents/{document.id}")]
     assert history.status_code == 200
+    assert (listed.status_code, fetched.status_code, fetched.data) == (
+        200, 200, b"%PDF-1.7\n%%EOF\n")
+    assert [p.status_code for p in pages] == [200, 200, 200]
+    assert pages[2].data == b"%PDF-1.7\n%%EOF\n"
+    [item] = listed.get_json()["items"]
+    shown = f"/documents/{document.id}".encode()
+    assert shown in pages[0].data  # the assignment page links the file
     fetched.close()
-    if blind:  # the list is empty, the document is not found, the history does not name it
-        assert (listed.status_code, listed.get_json()["items"], fetched.status_code) == (
-            200, [], 404)
-        for response in (listed, fetched, history):
-            for secret in ("Công ty ABC", "abc-startup", name):
+    pages[2].close()
+    if blind:  # a neutral name, no uploader; the history does not show the upload
+        neutral = f"other-{document.id}.pdf"
+        assert (item["file_name"], item["uploaded_by_id"]) == (neutral, None)
+        assert neutral in fetched.headers["Content-Disposition"]
+        assert neutral.encode() in pages[0].data and neutral.encode() in pages[1].data
+        assert "upload" not in [e["action"] for e in history.get_json()["items"]]
+        for response in (listed, fetched, history, *pages):
+            for secret in ("Công ty ABC", "abc-startup", name, owner.name):
                 assert secret.encode() not in response.data, (response.request.path, secret)
+                assert secret not in str(response.headers), (response.request.path, secret)
     else:
-        assert (listed.status_code, fetched.status_code) == (200, 200)
-        assert name in listed.get_data(as_text=True)
+        assert (item["file_name"], item["uploaded_by_id"]) == (name, owner.id)
+        assert "upload" in [e["action"] for e in history.get_json()["items"]]
+    # the programme's staff always see the documents as uploaded
+    assert name in as_manager.get(f"/applications/{application.id}/documents").get_data(
+        as_text=True)
     # the programme's staff always see the documents as uploaded
     assert name in as_manager.get(f"/applications/{application.id}/documents").get_data(
         as_text=True)
