@@ -19,6 +19,7 @@ STATE_TAGS = frozenset({
     "received",  # handed in and waiting for the programme's first look (the screening queue)
     "commits_budget",  # the entity's award counts against its call's budget
     "needs_confirmation",  # entering this state cannot be undone: the page asks first
+    "decided",  # the programme decided on it (funded or not): what follows the decision
 })
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")

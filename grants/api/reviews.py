@@ -86,6 +86,15 @@ def review_list(application_id: int):
     return {"items": [s.Review.of(v) for v in reviews.reviews_of(g.api_user, application_id)]}
 
 
+@api.get("/applications/<int:application_id>/review-comments")
+@endpoint(s.ReviewCommentList, errors=(403, 404))
+def review_comments(application_id: int):
+    """The reviews' comments, anonymised, for the applicant once decided (where the call
+    shares them)"""
+    comments = reviews.shared_comments(g.api_user, application_id)
+    return {"items": [{"number": n, "comment": c} for n, c in enumerate(comments, 1)]}
+
+
 def _after(cursor: str | None) -> tuple[float, int] | None:
     if cursor is None:
         return None

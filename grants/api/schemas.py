@@ -211,6 +211,10 @@ class Call(Schema):
     disagreement_limit: int = Field(ge=0, le=100, description="spread of scores that flags "
                                     "an application for discussion (points out of 100)")
     blind_review: bool = Field(description="reviewers do not see who applies")
+    review_deadline: datetime | None = Field(description=(
+        "reviewers finish by then; they are reminded two days before"))
+    share_review_comments: bool = Field(description=(
+        "applicants read the reviews' comments, without names or scores, once decided"))
     duration_months: int = Field(ge=1, description="months of support")
     required_documents: list[str]
     eligibility: Eligibility
@@ -239,6 +243,8 @@ class CallCreate(Schema):
     review_quorum: maybe(whole(1, 50)) = Field(None, description="defaults to 3")
     disagreement_limit: maybe(whole(0, 100)) = Field(None, description="defaults to 30")
     blind_review: StrictBool = False
+    review_deadline: maybe(Moment) = Field(None, description="in the future; may be set later")
+    share_review_comments: StrictBool = False
     duration_months: maybe(whole(1, 60)) = Field(None, description=(
         "defaults to the city's duration for the stage (6, 12 or 12 months)"))
     required_documents: list[Key] | None = Field(None, max_length=100, description=(
@@ -270,6 +276,8 @@ class CallUpdate(Schema):
     review_quorum: maybe(whole(1, 50)) = Field(None, description="null: 3")
     disagreement_limit: maybe(whole(0, 100)) = Field(None, description="null: 30")
     blind_review: StrictBool = None
+    review_deadline: maybe(Moment) = Field(None, description="in the future; null clears it")
+    share_review_comments: StrictBool = None
     duration_months: maybe(whole(1, 60)) = Field(None, description=(
         "null: the city's duration for the stage"))
     required_documents: list[Key] = Field(None, max_length=100)
@@ -658,6 +666,17 @@ class Review(Schema):
 
 class ReviewList(Schema):
     items: list[Review]
+
+
+class ReviewComment(Schema):
+    """A review's comment as the applicant reads it: no name, score or recommendation."""
+
+    number: int = Field(ge=1, description="Reviewer 1, 2, … in the order they were assigned")
+    comment: str
+
+
+class ReviewCommentList(Schema):
+    items: list[ReviewComment]
 
 
 class RankingQuery(Schema):

@@ -76,6 +76,8 @@ class Call(db.Model):
     disagreement_limit: Mapped[int] = mapped_column(default=30)
     blind_review: Mapped[bool] = mapped_column(default=False)
     review_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)  # reviewers finish by
+    # applicants read the reviews' comments, without names or scores, once decided
+    share_review_comments: Mapped[bool] = mapped_column(default=False)
     workflow_name: Mapped[str] = mapped_column(String(64))
     workflow_version: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -148,7 +148,8 @@ def _acting_role(actor: Actor, programme_id: int) -> str:
 # What a call's settings are, in the order a page shows them.
 SETTINGS = ("stage", "title", "opens_at", "closes_at", "budget", "cap_per_project",
             "duration_months", "review_quorum", "disagreement_limit", "blind_review",
-            "rubric", "questions", "required_documents", "eligibility")
+            "review_deadline", "share_review_comments", "rubric", "questions",
+            "required_documents", "eligibility")
 # What applicants may already have read and answered once the call opens: fixed from then on.
 FROZEN = ("stage", "rubric", "questions", "required_documents", "eligibility")
 
@@ -176,11 +177,21 @@ def _settings(v: Validator, data: dict[str, Any]) -> dict[str, Any]:
         "disagreement_limit": v.integer("disagreement_limit", required=False, maximum=100,
                                         default=30),
         "blind_review": v.boolean("blind_review"),
+        "review_deadline": v.moment("review_deadline")
+        if data.get("review_deadline") not in (None, "") else None,
+        "share_review_comments": v.boolean("share_review_comments"),
         "required_documents": _kinds(v, "required_documents", data.get("required_documents")),
         "eligibility": _eligibility(v, data.get("eligibility")),
         "questions": _questions(v, data.get("questions")),
         "rubric": _rubric(v, data.get("rubric")),
     }
+
+
+def _check_review_deadline(v: Validator, deadline: datetime | None,
+                           saved: datetime | None) -> None:
+    """A review deadline being set must be ahead: reviewers are reminded before it."""
+    if deadline is not None and deadline != saved and deadline <= utcnow():
+        v.fail("review_deadline", _("The review deadline must be in the future."))
 
 
 def create_call(actor: Actor, data: Any) -> Call:
@@ -193,6 +204,7 @@ def create_call(actor: Actor, data: Any) -> Call:
     with transaction():
         if programme_id and db.session.get(Programme, programme_id) is None:
             v.fail("programme_id", _("No such programme."))
+        _check_review_deadline(v, settings["review_deadline"], None)
         v.check()
         definition = workflows().registry.latest(settings["stage"])
         call = Call(programme_id=programme_id, workflow_name=definition.name,
@@ -213,7 +225,8 @@ def create_call(actor: Actor, data: Any) -> Call:
 def _as_data(call: Call) -> dict[str, Any]:
     """The call's settings in the shape `create_call` takes."""
     data = {name: getattr(call, name) for name in SETTINGS}
-    data["opens_at"], data["closes_at"] = call.opens_at.isoformat(), call.closes_at.isoformat()
+    for name in ("opens_at", "closes_at", "review_deadline"):
+        data[name] = data[name] and data[name].isoformat()
     return data
 
 
@@ -253,6 +266,7 @@ def update_call(actor: Actor, call_id: Any, data: Any) -> Call:
                 and after["opens_at"] > now:
             v.fail("opens_at", _("The call has already opened: its opening can no longer "
                                  "move to the future."))
+        _check_review_deadline(v, after["review_deadline"], before["review_deadline"])
         v.check()
         changes = {k: [before[k], after[k]] for k in SETTINGS if after[k] != before[k]}
         frozen = [k for k in FROZEN if k in changes]
@@ -261,7 +275,8 @@ def update_call(actor: Actor, call_id: Any, data: Any) -> Call:
                 "The call has opened, so its stage, rubric, questions, eligibility rules and "
                 "required documents can no longer change: applicants may already have "
                 "answered these questions and prepared for these rules. Title, dates, budget, "
-                "cap, quorum and disagreement limit may still change. (Refused: %(fields)s.)",
+                "cap, quorum, disagreement limit and review settings may still change. "
+                "(Refused: %(fields)s.)",
                 fields=", ".join(frozen)))
         if "budget" in changes and after["budget"] < (spent := awarded(call)):
             raise Invalid(_("Some fields are not valid."), {"budget": _(

@@ -41,7 +41,7 @@ from grants.models.reviews import (
     ReviewAssignment,
 )
 from grants.operations import calls
-from grants.operations.applications import KIND, hooks
+from grants.operations.applications import KIND, hooks, reference, reference_of
 from grants.operations.core import Validator, by_id, transaction
 from grants.operations.errors import Conflict, Forbidden, Invalid, NotFound
 from grants.operations.workflow import Context, load
@@ -99,10 +99,17 @@ def _is_member(user_id: int, organization_id: int) -> bool:
 
 def _mail(assignment: ReviewAssignment, message: str) -> None:
     application = assignment.application
-    call = application.call
-    outbox.enqueue(assignment.reviewer, message, {
-        "application_id": application.id, "title": application.project.title,
-        "call_title": call.title, "review_deadline": audit.to_json_value(call.review_deadline),
+    _send(assignment.reviewer, message, assignment, application.call, application.project.title,
+          reference(application))
+
+
+def _send(reviewer: User, message: str, assignment: ReviewAssignment, call: Call, title: str,
+          application_reference: str) -> None:
+    """A mail to the reviewer about their assignment, through the outbox."""
+    outbox.enqueue(reviewer, message, {
+        "application_id": assignment.application_id, "title": title,
+        "reference": application_reference, "call_title": call.title,
+        "review_deadline": audit.to_json_value(call.review_deadline),
         "url": f"/review/assignments/{assignment.id}" if assignment.active else "/review",
     }, entity_type=ASSIGNMENT, entity_id=assignment.id)
 
@@ -322,37 +329,24 @@ def _create_assignments(actor: Actor, role: str, call: Call,
                     "auto": True},
         "reason": None, "request_id": None, "parent_type": KIND.name,
         "parent_id": a.application_id} for a in made])
-    titles = dict(db.session.execute(
-        select(Application.id, Project.title).join(Project, Project.id == Application.project_id)
-        .where(Application.id.in_({a.application_id for a in made}))).all())
+    projects = {row.id: row for row in db.session.execute(
+        select(Application.id, Application.created_at, Project.title)
+        .join(Project, Project.id == Application.project_id)
+        .where(Application.id.in_({a.application_id for a in made})))}
     users = {u.id: u for u in db.session.scalars(
         select(User).where(User.id.in_({a.reviewer_id for a in made})))}
     for a in made:
-        outbox.enqueue(users[a.reviewer_id], "review_assigned", {
-            "application_id": a.application_id, "title": titles[a.application_id],
-            "call_title": call.title, "url": f"/review/assignments/{a.id}",
-            "review_deadline": audit.to_json_value(call.review_deadline),
-        }, entity_type=ASSIGNMENT, entity_id=a.id)
+        row = projects[a.application_id]
+        _send(users[a.reviewer_id], "review_assigned", a, call, row.title,
+              reference_of(row.id, row.created_at))
     return made
 
 
 def set_review_deadline(actor: Actor, call_id: Any, data: Any) -> Call:
-    """A manager sets (or clears, with an empty value) the date reviewers should finish by."""
-    v = Validator(data)
+    """A manager sets (or clears, with an empty value) the date reviewers should finish by:
+    one of the call's settings (`calls.update_call`), set from the ranking page too."""
     value = data.get("review_deadline") if isinstance(data, dict) else None
-    deadline = v.moment("review_deadline") if value not in (None, "") else None
-    v.check()
-    with transaction():
-        call = _managed_call(actor, call_id)
-        role = next(r for r in MANAGING if actor.has_role(r, call.programme_id))
-        db.session.scalar(select(Call.id).where(Call.id == call.id).with_for_update())
-        if deadline is not None and deadline <= utcnow():
-            raise Invalid(_("Some fields are not valid."),
-                          {"review_deadline": _("The review deadline must be in the future.")})
-        call.review_deadline = deadline
-        audit.record(actor=actor, role=role, entity_type="call", entity_id=call.id,
-                     action="set_review_deadline", payload={"review_deadline": deadline})
-    return call
+    return calls.update_call(actor, call_id, {"review_deadline": value or None})
 
 
 REMIND_BEFORE = timedelta(days=2)
@@ -618,6 +612,32 @@ def reviews_of(actor: Actor, application_id: Any) -> list[Visible]:
                     a.reviewer_id == actor.id)
             for r, a in rows
             if a.reviewer_id == actor.id or (done and r.submitted_at is not None)]
+
+
+def comments_shared(application: Application) -> bool:
+    """Whether the applicant reads the reviews' comments now: once decided, where the call
+    shares them."""
+    return application.call.share_review_comments and application.state in \
+        calls.definition(application.call).tagged("decided")
+
+
+def shared_comments(actor: Actor, application_id: Any) -> list[str]:
+    """The reviews' comments as the startup reads them once decided, where the call shares
+    them: the submitted reviews' comments in the order the reviewers were assigned, without
+    names, scores or recommendations. 403 before then, or to anyone but the applicant (staff
+    and reviewers read the reviews themselves, as `reviews_of` allows)."""
+    application, roles = load(KIND, actor, application_id)
+    if Role.APPLICANT.value not in roles:
+        raise Forbidden(_("The comments are shared with the applicant."))
+    if not comments_shared(application):
+        raise Forbidden(_("The reviewers' comments are shared once the decision is made, "
+                          "where the call shares them."))
+    return list(db.session.scalars(
+        select(Review.comment)
+        .join(ReviewAssignment, ReviewAssignment.id == Review.assignment_id)
+        .where(ReviewAssignment.application_id == application.id,
+               Review.submitted_at.is_not(None), Review.comment != "")
+        .order_by(ReviewAssignment.id)))
 
 
 # --- the workflow's guards and effect --------------------------------------------------------

@@ -7,7 +7,14 @@ from flask_login import current_user, login_required
 from grants import labels
 from grants.inputs import whole_number
 from grants.models import Role
-from grants.operations import Invalid, OperationError, applications, history, workflow
+from grants.operations import (
+    Invalid,
+    OperationError,
+    applications,
+    history,
+    reviews,
+    workflow,
+)
 from grants.operations.applications import KIND
 from grants.web.apply import documents_url
 from grants.web.forms import EmptyForm
@@ -57,6 +64,8 @@ def _render(application_id: int, status: int = 200, errors=None, problems=None, 
         reference=applications.reference(item.entity),
         documents_url=documents_url(item.entity.id) if Role.APPLICANT.value in item.roles
         else None,
+        comments=reviews.shared_comments(current_user, item.entity.id)
+        if Role.APPLICANT.value in item.roles and reviews.comments_shared(item.entity) else None,
         errors=errors or {},
         problems=problems or [],
         values=values or {},

@@ -189,6 +189,8 @@ def call_data(form: MultiDict) -> tuple[dict[str, Any], dict[str, list[int]]]:
         "review_quorum": _number(form.get("review_quorum", "")),
         "disagreement_limit": _number(form.get("disagreement_limit", "")),
         "blind_review": "blind_review" in form,
+        "review_deadline": form.get("review_deadline", ""),
+        "share_review_comments": "share_review_comments" in form,
         "rubric": {
             "pass_threshold": _number(form.get("pass_threshold", "")),
             "criteria": [{"key": key, "name": row["name"], "weight": _number(row["weight"]),
@@ -225,7 +227,8 @@ def form_errors(error: Invalid, kept: dict[str, list[int]]) -> dict[str, str]:
             section, index, field = m.groups()
             row = kept[section][int(index)] if int(index) < len(kept[section]) else 0
             name = f"{section}-{row}-{field or 'key'}"
-        if name in ("opens_at", "closes_at") and message in moment_messages():
+        if name in ("opens_at", "closes_at", "review_deadline") \
+                and message in moment_messages():
             message = _("Enter the day, month, year, hour and minute.")
         errors.setdefault(name, message)
     return errors
@@ -249,7 +252,8 @@ def values_of(call) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
         "cap_per_project": format_decimal(call.cap_per_project),
         "duration_months": call.duration_months,
         "review_quorum": call.review_quorum, "disagreement_limit": call.disagreement_limit,
-        "blind_review": call.blind_review,
+        "blind_review": call.blind_review, "review_deadline": _local(call.review_deadline),
+        "share_review_comments": call.share_review_comments,
         "pass_threshold": call.rubric.get("pass_threshold", ""),
         "max_age_years": (call.eligibility or {}).get("max_age_years") or "",
         "eligibility_fields": (call.eligibility or {}).get("fields") or [],
@@ -271,8 +275,9 @@ def posted_values(form: MultiDict) -> tuple[dict[str, Any], dict[str, list[dict[
     values = {name: form.get(name, "") for name in (
         "stage", "title", "opens_at", "closes_at", "budget", "cap_per_project",
         "duration_months", "review_quorum", "disagreement_limit", "pass_threshold",
-        "max_age_years", "programme_id")}
-    values["blind_review"] = "blind_review" in form
+        "max_age_years", "programme_id", "review_deadline")}
+    for name in ("blind_review", "share_review_comments"):
+        values[name] = name in form
     values["eligibility_fields"] = form.getlist("eligibility_fields")
     return values, _posted_rows(form)
 

@@ -50,6 +50,8 @@ def test_the_assignment_mail_reads_well_in_both_languages(setup, locale, words):
     mail = outbox.render(row.message, locale, row.context, name=reviewer.name)
     assert words in mail.text and words in mail.html
     assert application.project.title in mail.subject
+    reference = applications.reference(application)  # the number the startup quotes too
+    assert reference in mail.text and reference in mail.html
 
 
 def test_removing_a_reviewer_mails_them_and_is_audited(setup):

@@ -314,7 +314,7 @@ def test_the_applicants_page_and_history_name_no_reviewer_and_show_no_score(setu
 
 
 @pytest.mark.parametrize("blind", [True, False])
-def test_a_blind_calls_reviewers_read_the_documents_under_neutral_names_and_an_open_ones_as_uploaded(
+def test_a_blind_calls_reviewers_read_documents_under_neutral_names(
         blind, create_call, manager_of, create_user, create_organization, create_application,
         reviewers_of, api, login, client):
     import io
@@ -370,3 +370,70 @@ def test_a_blind_calls_reviewers_read_the_documents_under_neutral_names_and_an_o
     # the programme's staff always see the documents as uploaded
     assert name in as_manager.get(f"/applications/{application.id}/documents").get_data(
         as_text=True)
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_applicants_read_the_comments_once_decided_where_the_call_shares_them(
+        shared, create_call, manager_of, submitted_application, reviewers_of, create_user, api,
+        login, client):
+    from grants.operations import applications
+
+    call = create_call(share_review_comments=shared)
+    manager, application = manager_of(call), submitted_application(call)
+    startup = db.session.get(type(manager), application.created_by_id)
+    people = reviewers_of(call, 3)
+    made = [reviews.assign(manager, application.id, {"reviewer_id": r.id}) for r in people]
+    for reviewer, assignment in zip(people, made, strict=True):
+        reviews.declare(reviewer, assignment.id, {"conflict": False})
+    applications.act(manager, application.id, "start_review", {"version": 2})
+    reviews.save_review(people[0], made[0].id, FULL | {"comment": "Strong market, weak team."})
+    reviews.save_review(people[1], made[1].id, FULL | {"comment": ""})
+    reviews.save_review(people[2], made[2].id, FULL | {"comment": "Draft thought",
+                                                        "submit": False})
+    applications.act(manager, application.id, "close_review", {"version": 3})
+    url = f"/applications/{application.id}/review-comments"
+    # not yet decided: nothing is shared, whatever the call says
+    assert api(startup).get(url).status_code == 403
+    applications.act(manager, application.id, "reject",
+                     {"version": 4, "reason": "Below the threshold"})
+
+    answer = api(startup).get(url)
+    login(startup)
+    page = client.get(f"/applications/{application.id}")
+    if shared:  # the submitted comments, numbered; an empty one and a draft are left out
+        assert answer.status_code == 200
+        assert answer.get_json()["items"] == [{"number": 1,
+                                               "comment": "Strong market, weak team."}]
+        assert b"Strong market, weak team." in page.data and b"review-comments" in page.data
+    else:
+        assert answer.status_code == 403
+        assert b"review-comments" not in page.data
+    for response in (answer, page):
+        for secret in ("Draft thought", "70.0", *(p.name for p in people),
+                       *(p.email for p in people)):
+            assert secret.encode() not in response.data, (response.request.path, secret)
+    # reviewers and staff read the reviews themselves; another startup does not learn of it
+    assert api(people[0]).get(url).status_code == 403
+    assert api(manager).get(url).status_code == 403
+    assert api(create_user("applicant")).get(url).status_code == 404
+
+
+def test_the_call_editor_and_api_set_the_review_deadline_and_the_comment_sharing(
+        create_call, manager_of, api):
+    call = create_call()
+    manager = api(manager_of(call))
+    past = manager.patch(f"/calls/{call.id}", json={"review_deadline": "2001-01-01T10:00"})
+    assert past.status_code == 422 and "review_deadline" in past.get_json()["errors"]
+    changed = manager.patch(f"/calls/{call.id}", json={"review_deadline": "2099-03-02T17:30",
+                                                       "share_review_comments": True})
+    assert changed.status_code == 200, changed.get_json()
+    body = changed.get_json()
+    assert (body["review_deadline"], body["share_review_comments"]) == (
+        "2099-03-02T10:30:00Z", True)  # 17:30 in Ho Chi Minh City
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "call")
+                               .order_by(AuditEvent.seq.desc())).first()
+    assert set(event.payload["changes"]) == {"review_deadline", "share_review_comments"}
+    cleared = manager.patch(f"/calls/{call.id}", json={"review_deadline": None})
+    assert cleared.get_json()["review_deadline"] is None
+    bad = manager.patch(f"/calls/{call.id}", json={"share_review_comments": "yes"})
+    assert bad.status_code == 422
