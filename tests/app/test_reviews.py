@@ -412,7 +412,11 @@ def test_applicants_read_the_comments_once_decided_where_the_call_shares_them(
         for secret in ("Draft thought", "70.0", *(p.name for p in people),
                        *(p.email for p in people)):
             assert secret.encode() not in response.data, (response.request.path, secret)
-    # reviewers and staff read the reviews themselves; another startup does not learn of it
+    # the reviewer is told when writing; reviewers and staff read the reviews themselves;
+    # another startup does not learn of it
+    login(people[0])
+    told = client.get(f"/review/assignments/{made[0].id}")
+    assert (b"comment-shared" in told.data) is shared
     assert api(people[0]).get(url).status_code == 403
     assert api(manager).get(url).status_code == 403
     assert api(create_user("applicant")).get(url).status_code == 404
