@@ -249,3 +249,31 @@ def test_the_team_page_and_endpoint_issue_as_many_statements_for_3_as_for_30_mem
     small = counted(client.get, page), counted(token_client.get, endpoint)
     team_of(27)
     assert (counted(client.get, page), counted(token_client.get, endpoint)) == small
+
+
+def test_the_shared_review_comments_cost_as_many_statements_for_2_as_for_6_reviews(
+        create_call, manager_of, submitted_application, reviewers_of, login, client, api):
+    from grants.models import User
+    from grants.operations import reviews
+
+    def decided_with(n: int):
+        call = create_call(share_review_comments=True)
+        manager, application = manager_of(call), submitted_application(call)
+        for reviewer in reviewers_of(call, n):
+            assignment = reviews.assign(manager, application.id, {"reviewer_id": reviewer.id})
+            reviews.declare(reviewer, assignment.id, {"conflict": False})
+            reviews.save_review(reviewer, assignment.id, {
+                "scores": {"innovation": 5, "market": 5}, "comment": f"Comment {reviewer.id}",
+                "recommendation": "no", "submit": True})
+        for version, action in enumerate(("start_review", "close_review", "reject"), 2):
+            applications.act(manager, application.id, action,
+                             {"version": version, "reason": "Not this round"})
+        return db.session.get(User, application.created_by_id), application.id
+
+    def costs(n: int) -> tuple[int, int]:
+        startup, application_id = decided_with(n)
+        login(startup)
+        return (counted(client.get, f"/applications/{application_id}"),
+                counted(api(startup).get, f"/applications/{application_id}/review-comments"))
+
+    assert costs(2) == costs(6)
