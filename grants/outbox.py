@@ -32,7 +32,7 @@ from functools import cache
 from typing import Any, Protocol
 
 from flask import current_app
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale, format_datetime, format_decimal
 from jinja2 import Environment, StrictUndefined, meta
 from sqlalchemy import (
     JSON,
@@ -62,7 +62,7 @@ MAIL_TEMPLATES = TEMPLATES / "mail"
 MESSAGES = frozenset(
     path.name.removesuffix(".subject.txt") for path in MAIL_TEMPLATES.glob("*.subject.txt"))
 # What the renderer gives every template besides the context the caller stored.
-PROVIDED = frozenset({"name", "subject", "locale", "local_time"})
+PROVIDED = frozenset({"name", "subject", "locale", "local_time", "money"})
 
 MAX_ATTEMPTS = 10  # 1 + 2 + 4 + … + 256 minutes: an SMTP outage of 8 hours loses nothing
 FIRST_RETRY = timedelta(minutes=1)
@@ -181,9 +181,10 @@ class Mail:
 
 def render(message: str, locale: str, context: Mapping[str, Any], *, name: str = "") -> Mail:
     """The mail in `locale`: its subject, plain text and HTML. `context["url"]`, a path, becomes
-    an absolute link on GRANTS_BASE_URL; `local_time(iso)` shows a UTC time in Ho Chi Minh City."""
+    an absolute link on GRANTS_BASE_URL; `local_time(iso)` shows a UTC time in Ho Chi Minh City,
+    `money(n)` an amount of VND."""
     env = _mail_environment()
-    values = dict(context, name=name, locale=locale, local_time=local_time)
+    values = dict(context, name=name, locale=locale, local_time=local_time, money=money)
     if isinstance(values.get("url"), str):
         values["url"] = absolute_url(values["url"])
     with force_locale(locale):
@@ -214,6 +215,11 @@ def local_time(value: str) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return format_datetime(moment, "dd/MM/yyyy HH:mm")
+
+
+def money(amount: int) -> str:
+    """Whole VND, grouped as the locale writes numbers: 40.000.000 ₫."""
+    return f"{format_decimal(amount)} ₫"
 
 
 def _tidy(text: str) -> str:

@@ -334,7 +334,8 @@ def award_within_budget(ctx: Context) -> list[str]:
     )
     remaining = budget - committed
     if ctx.payload["amount"] > remaining:
-        return [_("The award is over the call's remaining budget of %(left)s VND.",
+        return [_("The award of %(amount)s VND is over the call's remaining budget of "
+                  "%(left)s VND.", amount=format_decimal(ctx.payload["amount"]),
                   left=format_decimal(remaining))]
     return []
 
@@ -420,6 +421,27 @@ def ineligibility_notice(ctx: Context) -> None:
 @hooks.message
 def withdrawal_notice(ctx: Context) -> None:
     _mail_members(ctx, "withdrawal_notice")
+
+
+def _decision(ctx: Context, message: str, **extra: Any) -> None:
+    call = ctx.entity.call
+    _mail_members(ctx, message, reference=reference(ctx.entity), call_title=call.title,
+                  comments_shared=call.share_review_comments, **extra)
+
+
+@hooks.message
+def award_notice(ctx: Context) -> None:
+    _decision(ctx, "award_notice", amount=ctx.entity.awarded_amount)
+
+
+@hooks.message
+def waitlist_notice(ctx: Context) -> None:
+    _decision(ctx, "waitlist_notice")
+
+
+@hooks.message
+def rejection_notice(ctx: Context) -> None:
+    _decision(ctx, "rejection_notice", reason=ctx.payload["reason"])
 
 
 # --- drafting and reading --------------------------------------------------------------------

@@ -640,6 +640,26 @@ def shared_comments(actor: Actor, application_id: Any) -> list[str]:
         .order_by(ReviewAssignment.id)))
 
 
+@dataclass
+class ScoreSummary:
+    reviews: int
+    mean: float | None
+    passes: bool | None  # against the call's pass threshold; None without reviews
+
+
+def score_summary(application: Application) -> ScoreSummary:
+    """The submitted reviews' count and mean score, beside the decision (one statement)."""
+    count, mean = db.session.execute(
+        select(func.count(Review.id), func.avg(Review.score))
+        .join(ReviewAssignment, ReviewAssignment.id == Review.assignment_id)
+        .where(ReviewAssignment.application_id == application.id,
+               ReviewAssignment.cancelled_at.is_(None), Review.submitted_at.is_not(None))).one()
+    threshold = application.call.rubric.get("pass_threshold")
+    mean = None if mean is None else round(float(mean), 1)
+    return ScoreSummary(count, mean, None if mean is None or threshold is None
+                        else mean >= threshold)
+
+
 # --- the workflow's guards and effect --------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ from grants.operations import (
     Invalid,
     OperationError,
     applications,
+    calls,
     history,
     reviews,
     workflow,
@@ -38,21 +39,33 @@ def revision_changes(item) -> list:
             for older, newer in zip(kept, kept[1:], strict=False)][::-1]
 
 
+def _award_context(application, offered) -> dict | None:
+    """Beside an award field: what was asked, the cap, the call's remaining budget and the
+    reviews' mean, so the manager decides with the figures in view."""
+    if not any(f.name == "amount" for action in offered for f in action.payload):
+        return None
+    call = application.call
+    return {"asked": application.requested_amount, "cap": call.cap_per_project,
+            "remaining": call.budget - calls.awarded(call),
+            "score": reviews.score_summary(application)}
+
+
 def _render(application_id: int, status: int = 200, errors=None, problems=None, values=None):
     item = applications.get_application(current_user, application_id)
     if item.roles == {Role.REVIEWER.value}:  # a reviewer reads it on their assignment's page
         return redirect(url_for("review.desk"))
     definition = workflow.workflows().definition(KIND, item.entity)
     events = history.events(current_user, KIND, item.entity.id)
+    offered = [definition.action(name)
+               for name in workflow.allowed_actions(current_user, KIND, item)]
     can_edit = applications.can_edit(item)
     # the applicant sends the application from "check your answers", not from a bare button
     sending = applications.sending_action(item) if can_edit else None
     return render_template(
         "applications/detail.html",
         application=item.entity,
-        actions=[definition.action(name)
-                 for name in workflow.allowed_actions(current_user, KIND, item)
-                 if name != sending],
+        actions=[action for action in offered if action.name != sending],
+        award=_award_context(item.entity, offered),
         sending=sending,
         definition=definition,
         can_edit=can_edit,

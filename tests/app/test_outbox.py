@@ -62,9 +62,25 @@ EXPECTED = {
         "vi": ("Nhắc nộp hồ sơ trước hạn: ", "vẫn là bản nháp"),
         "en": ("Reminder to submit before the deadline: ", "is still a draft"),
     },
+    "award_notice": {
+        "vi": ("Hồ sơ được phê duyệt: ", "40.000.000 ₫"),
+        "en": ("Your application is approved: ", "40,000,000 ₫"),
+    },
+    "waitlist_notice": {
+        "vi": ("Hồ sơ trong danh sách chờ: ", "danh sách chờ"),
+        "en": ("Your application is on the waiting list: ", "is on the waiting list"),
+    },
+    "rejection_notice": {
+        "vi": ("Kết quả xét chọn hồ sơ: ", "không được chọn"),
+        "en": ("Decision on your application: ", "was not selected for support"),
+    },
 }
 # Mails about something other than an application (tested with their feature).
 NOT_ABOUT_AN_APPLICATION = {"team_invitation"}  # tests/app/test_invitations.py
+
+
+DECISION = {"reference": "HS-2026-000042", "call_title": "Tiền ươm tạo 2026",
+            "comments_shared": True}
 
 
 def context_for(message: str, application) -> dict:
@@ -79,6 +95,9 @@ def context_for(message: str, application) -> dict:
         "ineligibility_notice": {"reason": REASON},
         "withdrawal_notice": {},
         "draft_reminder": {"call_title": "Tiền ươm tạo 2026", "closes_at": DEADLINE},
+        "award_notice": DECISION | {"amount": 40_000_000},
+        "waitlist_notice": DECISION,
+        "rejection_notice": DECISION | {"reason": REASON},
     }[message]
 
 
