@@ -51,15 +51,14 @@ def create_app(config: dict[str, Any] | None = None, *, workflows: Registry | No
 
     from grants import cli, models  # noqa: F401  (models register their tables)
     from grants.api import api
-    from grants.operations import applications, documents, reviews, workflow  # noqa: F401
+    from grants.operations import applications, documents, funding, reviews, workflow  # noqa: F401
     from grants.web import register_web
 
     # one adapter per entity the definitions name; documents have none, but their adapter
     # gives them the access rule and a place in the application's history
-    shipped_kinds = (applications.KIND, documents.KIND)
+    shipped_kinds = (applications.KIND, documents.KIND, funding.KIND)
     workflow.install(app, workflows or default_registry(),
-                     shipped_kinds if entity_kinds is None else entity_kinds,
-                     unbuilt={"tranche"})  # the funding capability builds its adapter
+                     shipped_kinds if entity_kinds is None else entity_kinds)
 
     register_web(app)
     app.register_blueprint(api)

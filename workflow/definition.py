@@ -20,6 +20,10 @@ STATE_TAGS = frozenset({
     "commits_budget",  # the entity's award counts against its call's budget
     "needs_confirmation",  # entering this state cannot be undone: the page asks first
     "decided",  # the programme decided on it (funded or not): what follows the decision
+    "agreement_open",  # approved: the manager sets the award's tranches before signing
+    "agreement_in_force",  # signed and not ended: tranches are requested, verified, released
+    "money_released",  # a tranche's money has left the call's budget (released or paid)
+    "money_paid",  # a tranche's payment is recorded
 })
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")

@@ -49,6 +49,7 @@ from grants.api import (  # noqa: E402,F401
     applications,
     calls,
     documents,
+    funding,
     organizations,
     reviews,
     workflows,

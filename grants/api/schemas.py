@@ -831,3 +831,94 @@ class Document(Schema):
 
 class DocumentQuery(Schema):
     cursor: Cursor | None = None
+
+
+# --- funding: the agreement, tranches, the ledger -------------------------------------------
+
+_TRANCHE_WORKFLOWS = [d for d in default_registry().all() if d.entity == "tranche"]
+TrancheState = _workflow_name("a state of the tranche workflow",
+                              {s.name for d in _TRANCHE_WORKFLOWS for s in d.states})
+TrancheAction = _workflow_name("an action of the tranche workflow",
+                               {a.name for d in _TRANCHE_WORKFLOWS for a in d.actions})
+
+
+class TrancheInput(Schema):
+    milestone: Title = Field(description="what the startup delivers for this tranche")
+    amount: whole(1, MAX_MONEY, "VND")
+    due_on: Day = Field(description="the milestone report is due; not in the past")
+
+
+class AgreementInput(Schema):
+    """The award and its tranches, while the application is approved (before it is signed);
+    the tranches must add up exactly to the award. Sending it again replaces them."""
+
+    amount: whole(1, MAX_MONEY, "VND: the award, within the cap and the remaining budget")
+    tranches: list[TrancheInput] = Field(min_length=1, max_length=24)
+
+
+class Tranche(Schema):
+    """One tranche of an award; `allowed_actions` are those the caller may take now."""
+
+    id: int
+    application_id: int
+    number: int = Field(ge=1)
+    milestone: str
+    amount: int = Field(ge=1, description="VND")
+    due_on: date
+    state: TrancheState
+    version: int = Field(ge=1)
+    report: str | None = Field(description="the startup's milestone report")
+    requested_at: datetime | None
+    verified_by_id: int | None
+    verified_at: datetime | None
+    released_by_id: int | None = Field(description="never the manager who verified it")
+    released_at: datetime | None
+    payment_reference: str | None
+    paid_at: datetime | None
+    allowed_actions: list[TrancheAction]
+
+    @classmethod
+    def of(cls, tranche: Any, allowed_actions: list[str]) -> "Tranche":
+        return cls.model_validate(_With(tranche, allowed_actions=allowed_actions))
+
+
+class TrancheList(Schema):
+    items: list[Tranche]
+
+
+class TrancheActionRequest(Schema):
+    """`version`, and the payload the action asks: request `report`; return `reason`;
+    mark_paid `payment_reference`."""
+
+    model_config = ConfigDict(extra="allow")
+    version: Version
+    report: Reason | None = None
+    reason: Reason | None = None
+    payment_reference: text(100, required=False) | None = None
+
+
+class TrancheActionResult(Schema):
+    state: TrancheState
+    version: int = Field(ge=1)
+
+
+class Ledger(Schema):
+    """VND: committed is the awards in force plus what was released to projects that ended;
+    remaining = budget − committed."""
+
+    budget: int
+    committed: int
+    released: int
+    paid: int
+    remaining: int
+
+
+class CallLedger(Ledger):
+    call_id: int
+    title: str
+
+
+class ProgrammeLedger(Schema):
+    programme_id: int
+    calls: list[CallLedger]
+    total: Ledger

@@ -6,6 +6,7 @@ from grants.models.audit import AuditEvent, AuditHead
 from grants.models.counts import StateCount
 from grants.models.documents import Document
 from grants.models.enums import FIELDS, Role, Stage
+from grants.models.funding import Tranche
 from grants.models.notifications import Notification
 from grants.models.organizations import Invitation, Membership, Organization, Project
 from grants.models.programmes import Call, Programme, ProgrammeTarget
@@ -39,6 +40,7 @@ __all__ = [
     "RoleGrant",
     "Stage",
     "StateCount",
+    "Tranche",
     "User",
     "utcnow",
 ]

@@ -53,7 +53,6 @@ BUDGET_PARTS = ("labour", "other")
 hooks = Hooks(pending=frozenset({
     # Named by the stage workflows; built by the capabilities still to come. Until then the
     # actions that need them are neither offered nor taken.
-    "tranches_match_award",  # funding: agreement and tranches
     "pilot_planned", "pilot_results_recorded", "pilot_finished",  # pilots
     "evaluation_recorded",  # final evaluation
     "next_stage_call",  # promotion
@@ -324,14 +323,8 @@ def revision_deadline_later(ctx: Context) -> list[str]:
 def award_within_budget(ctx: Context) -> list[str]:
     call_id = ctx.entity.call_id
     # Lock the call: two approvals in one call take turns, so the budget is never exceeded.
-    budget = db.session.scalars(
-        select(Call.budget).where(Call.id == call_id).with_for_update()
-    ).one()
-    committed = db.session.scalar(
-        select(func.coalesce(func.sum(Application.awarded_amount), 0)).where(
-            Application.call_id == call_id,
-            Application.state.in_(ctx.definition.tagged("commits_budget")))
-    )
+    call = db.session.scalars(select(Call).where(Call.id == call_id).with_for_update()).one()
+    budget, committed = call.budget, calls.awarded(call)
     remaining = budget - committed
     if ctx.payload["amount"] > remaining:
         return [_("The award of %(amount)s VND is over the call's remaining budget of "

@@ -5,13 +5,13 @@ from typing import Any
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from grants import audit, permissions
 from grants.extensions import db
 from grants.inputs import KEY, MAX_ID
-from grants.models import SYSTEM, Actor, Application, Call, Programme, Role, Stage, utcnow
+from grants.models import SYSTEM, Actor, Call, Programme, Role, Stage, utcnow
 from grants.models.enums import FIELDS
 from grants.operations import counts
 from grants.operations.core import Validator, by_id, transaction
@@ -236,11 +236,10 @@ def has_opened(call: Call, at: datetime | None = None) -> bool:
 
 
 def awarded(call: Call) -> int:
-    """VND awarded in the call: the awards of the applications whose state commits budget."""
-    return db.session.scalar(
-        select(func.coalesce(func.sum(Application.awarded_amount), 0)).where(
-            Application.call_id == call.id,
-            Application.state.in_(definition(call).tagged("commits_budget"))))
+    """VND committed in the call (grants/operations/ledger.py)."""
+    from grants.operations import ledger  # (ledger reads the workflows, which read calls)
+
+    return ledger.committed(call)
 
 
 def update_call(actor: Actor, call_id: Any, data: Any) -> Call:

@@ -1,0 +1,92 @@
+"""The budget ledger of calls and programmes: budget, committed, released, paid and remaining,
+each the sum of the rows it summarises.
+
+- committed: the awards of the applications whose state commits budget (tagged
+  `commits_budget`), plus, for an application that left those states after money was released
+  (terminated), only what was released: terminating returns the rest to the call;
+- released: the tranches whose money has left the budget (tagged `money_released`);
+- paid: the tranches whose payment is recorded (tagged `money_paid`);
+- remaining: budget − committed.
+
+Two statements for any number of calls (the awards and the tranches, each summed by call and
+state); the definitions say which states count, per call's pinned workflow.
+"""
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import func, select
+
+from grants.extensions import db
+from grants.models import Application, Call, Tranche
+from grants.operations.workflow import workflows
+
+TRANCHE = "tranche"  # the tranches' workflow
+
+
+@dataclass(frozen=True)
+class Ledger:
+    budget: int = 0
+    committed: int = 0
+    released: int = 0
+    paid: int = 0
+
+    @property
+    def remaining(self) -> int:
+        return self.budget - self.committed
+
+    def figures(self) -> dict[str, int]:
+        """Every figure by name, `remaining` included (for answers and downloads)."""
+        return asdict(self) | {"remaining": self.remaining}
+
+    def __add__(self, other: "Ledger") -> "Ledger":
+        return Ledger(self.budget + other.budget, self.committed + other.committed,
+                      self.released + other.released, self.paid + other.paid)
+
+
+def of_calls(calls: list[Call]) -> dict[int, Ledger]:
+    """Each call's ledger, by call id."""
+    if not calls:
+        return {}
+    ids = [call.id for call in calls]
+    awards = db.session.execute(
+        select(Application.call_id, Application.state,
+               func.coalesce(func.sum(Application.awarded_amount), 0))
+        .where(Application.call_id.in_(ids), Application.awarded_amount.is_not(None))
+        .group_by(Application.call_id, Application.state)).all()
+    tranches = db.session.execute(
+        select(Application.call_id, Application.state, Tranche.state, func.sum(Tranche.amount))
+        .join(Application, Application.id == Tranche.application_id)
+        .where(Application.call_id.in_(ids))
+        .group_by(Application.call_id, Application.state, Tranche.state)).all()
+    registry = workflows().registry
+    tranche = registry.latest(TRANCHE)
+    released_states, paid_states = tranche.tagged("money_released"), tranche.tagged("money_paid")
+    committing = {call.id: registry.get(call.workflow_name, call.workflow_version)
+                  .tagged("commits_budget") for call in calls}
+    committed, released, paid = defaultdict(int), defaultdict(int), defaultdict(int)
+    for call_id, state, amount in awards:
+        if state in committing[call_id]:
+            committed[call_id] += int(amount)
+    for call_id, application_state, tranche_state, amount in tranches:
+        if tranche_state in released_states:
+            released[call_id] += int(amount)
+            if application_state not in committing[call_id]:  # ended: what was released stays
+                committed[call_id] += int(amount)
+        if tranche_state in paid_states:
+            paid[call_id] += int(amount)
+    return {call.id: Ledger(call.budget, committed[call.id], released[call.id], paid[call.id])
+            for call in calls}
+
+
+def of_call(call: Call) -> Ledger:
+    return of_calls([call])[call.id]
+
+
+def committed(call: Call) -> int:
+    """VND committed in the call (see the module's docstring)."""
+    return of_call(call).committed
+
+
+def total(ledgers) -> Ledger:
+    return sum(ledgers, Ledger())
