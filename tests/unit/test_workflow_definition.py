@@ -306,7 +306,7 @@ def test_tranche_definition() -> None:
 
     assert definition.initial == "planned"
     assert definition.final_states == {"paid"}
-    assert definition.action("release").guards == ("four_eyes",)
+    assert "four_eyes" in definition.action("release").guards  # the verifier never releases
     assert definition.action("mark_paid").payload == (Field("payment_reference", "text", True),)
 
 
