@@ -44,6 +44,9 @@ PAGES = {
     "API assignments (reviewer)": ("reviewer", "/api/v1/assignments"),
     "GET /review/calls/<id>/ranking": ("manager", "/review/calls/{call}/ranking"),
     "API ranking": ("manager", "/api/v1/calls/{call}/ranking"),
+    "GET /programmes/<id>/ledger": ("manager", "/programmes/{programme}/ledger"),
+    "API ledger (programme)": ("manager", "/api/v1/programmes/{programme}/ledger"),
+    "API tranches": ("manager", "/api/v1/applications/{application}/tranches"),
 }
 LOGINS = {"startup": ("startup@demo.local", "demo-startup"),
           "manager": ("manager@demo.local", "demo-manager"),
@@ -65,6 +68,7 @@ def measure(app, size: int, repeat: int, events: int = 0) -> dict[str, tuple[flo
             select(Application.call_id).group_by(Application.call_id)
             .order_by(db.func.count().desc()).limit(1)) or db.session.scalar(select(Call.id))
         application_id = db.session.scalar(select(db.func.max(Application.id)))
+        programme_id = db.session.scalar(select(Call.programme_id).where(Call.id == call_id))
         organization_id = db.session.scalar(
             select(db.func.min(Membership.organization_id)).join(User)
             .where(User.email == LOGINS["startup"][0]))
@@ -87,7 +91,7 @@ def measure(app, size: int, repeat: int, events: int = 0) -> dict[str, tuple[flo
     try:
         for name, (who, template) in PAGES.items():
             path = template.format(call=call_id, application=application_id,
-                                   organization=organization_id)
+                                   organization=organization_id, programme=programme_id)
             headers = ({"Authorization": f"Bearer {tokens[who]}"}
                        if path.startswith("/api/") else {})
             times = []

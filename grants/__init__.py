@@ -51,7 +51,15 @@ def create_app(config: dict[str, Any] | None = None, *, workflows: Registry | No
 
     from grants import cli, models  # noqa: F401  (models register their tables)
     from grants.api import api
-    from grants.operations import applications, documents, funding, reviews, workflow  # noqa: F401
+    from grants.operations import (  # noqa: F401  (each registers its workflow hooks)
+        applications,
+        documents,
+        funding,
+        pilots,
+        projects,
+        reviews,
+        workflow,
+    )
     from grants.web import register_web
 
     # one adapter per entity the definitions name; documents have none, but their adapter

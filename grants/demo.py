@@ -141,7 +141,7 @@ def bulk_applications(count: int, progress=None) -> int:
             insert(Project).returning(Project.id, sort_by_parameter_order=True),
             [{"organization_id": i, "title": f"Project {i}", "summary": "Bulk data",
               "field": "fintech", "created_at": now} for i in org_ids]))
-        rows, tally = [], Counter()
+        rows, tally, sums = [], Counter(), Counter()
         for n, project in zip(numbers, project_ids, strict=True):
             call = calls_[n % len(calls_)]
             state, tags = spread[call.id][n % len(spread[call.id])]
@@ -153,8 +153,10 @@ def bulk_applications(count: int, progress=None) -> int:
                 "revision_deadline": now + timedelta(days=7)
                 if "applicant_editable" in tags else None})
             tally[(call.id, state)] += 1
+            sums[(call.id, state)] += rows[-1]["awarded_amount"] or 0
         db.session.execute(insert(Application), rows)
-        counts.add([{"scope_type": calls.SCOPE, "scope_id": call_id, "state": state, "count": n}
+        counts.add([{"scope_type": calls.SCOPE, "scope_id": call_id, "state": state, "count": n,
+                     "amount": sums[(call_id, state)]}
                     for (call_id, state), n in tally.items()])
         db.session.commit()
         if progress:

@@ -37,6 +37,9 @@ ACTIONS = {
     "create": _l("Created"),
     "edit": _l("Edited"),
     "upload": _l("Uploaded"),  # a document (grants/operations/documents.py)
+    "set_agreement": _l("Agreement's tranches set"),  # grants/operations/funding.py
+    "set_pilot": _l("Pilot recorded"),  # grants/operations/pilots.py
+    "set_evaluation": _l("Evaluation recorded"),
     "submit": _l("Submit"),
     "return_for_changes": _l("Return for changes"),
     "resubmit": _l("Resubmit"),
@@ -70,6 +73,7 @@ PAYLOAD_FIELDS = {
     "revision_deadline": _l("Revision deadline"),
     "amount": _l("Amount (VND)"),
     "report": _l("Report"),
+    "payment_reference": _l("Payment reference (bank transfer no.)"),
     "target_call_id": _l("Target call"),
 }
 
@@ -146,6 +150,27 @@ def field(name: str | None) -> str:
 
 def payload_field(name: str | None) -> str:
     return _named(PAYLOAD_FIELDS, name)
+
+
+# A pilot's or a final evaluation's verdict (grants/models/pilots.py).
+VERDICTS = {"passed": _l("Passed"), "failed": _l("Not passed")}
+
+
+def verdict(name: str | None) -> str:
+    return _named(VERDICTS, name)
+
+
+# What an application's history names its children by.
+ENTITIES = {
+    "tranche": _l("Tranche"),
+    "document": _l("Document"),
+    "review": _l("Review"),
+    "review_assignment": _l("Reviewer"),
+}
+
+
+def entity(name: str | None) -> str:
+    return _named(ENTITIES, name)
 
 
 # --- the applicant's path ---------------------------------------------------------------------

@@ -49,6 +49,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from grants import labels
 from grants.config import LANGUAGES
 from grants.extensions import db
 from grants.models import Notification, User, utcnow
@@ -62,7 +63,7 @@ MAIL_TEMPLATES = TEMPLATES / "mail"
 MESSAGES = frozenset(
     path.name.removesuffix(".subject.txt") for path in MAIL_TEMPLATES.glob("*.subject.txt"))
 # What the renderer gives every template besides the context the caller stored.
-PROVIDED = frozenset({"name", "subject", "locale", "local_time", "money"})
+PROVIDED = frozenset({"name", "subject", "locale", "local_time", "money", "stage_label"})
 
 MAX_ATTEMPTS = 10  # 1 + 2 + 4 + … + 256 minutes: an SMTP outage of 8 hours loses nothing
 FIRST_RETRY = timedelta(minutes=1)
@@ -182,9 +183,10 @@ class Mail:
 def render(message: str, locale: str, context: Mapping[str, Any], *, name: str = "") -> Mail:
     """The mail in `locale`: its subject, plain text and HTML. `context["url"]`, a path, becomes
     an absolute link on GRANTS_BASE_URL; `local_time(iso)` shows a UTC time in Ho Chi Minh City,
-    `money(n)` an amount of VND."""
+    `money(n)` an amount of VND, `stage_label(stage)` a stage's name."""
     env = _mail_environment()
-    values = dict(context, name=name, locale=locale, local_time=local_time, money=money)
+    values = dict(context, name=name, locale=locale, local_time=local_time, money=money,
+                  stage_label=labels.stage)
     if isinstance(values.get("url"), str):
         values["url"] = absolute_url(values["url"])
     with force_locale(locale):

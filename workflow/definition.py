@@ -24,6 +24,8 @@ STATE_TAGS = frozenset({
     "agreement_in_force",  # signed and not ended: tranches are requested, verified, released
     "money_released",  # a tranche's money has left the call's budget (released or paid)
     "money_paid",  # a tranche's payment is recorded
+    "pilot_open",  # the pilot's plan and results are recorded
+    "evaluation_open",  # the council's final evaluation is recorded
 })
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")

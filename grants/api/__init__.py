@@ -51,6 +51,8 @@ from grants.api import (  # noqa: E402,F401
     documents,
     funding,
     organizations,
+    pilots,
+    projects,
     reviews,
     workflows,
 )

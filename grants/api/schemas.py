@@ -922,3 +922,76 @@ class ProgrammeLedger(Schema):
     programme_id: int
     calls: list[CallLedger]
     total: Ledger
+
+
+# --- pilots, evaluations, projects -----------------------------------------------------------
+
+Verdict = StrEnum("Verdict", [(n, n) for n in ("passed", "failed")])
+
+
+class PilotInput(Schema):
+    """The pilot's plan, then its results and verdict (managers, once the agreement is signed,
+    at a stage with a pilot)."""
+
+    host_partner: Title = Field(description="who hosts the pilot")
+    environment: text(10_000) = Field(description="where and in what real conditions")
+    success_metrics: text(10_000)
+    starts_on: Day
+    ends_on: Day = Field(description="not before `starts_on`")
+    results: text(10_000, required=False) | None = None
+    verdict: Verdict | None = Field(None, description="with the results")
+
+
+class Pilot(Schema):
+    application_id: int
+    host_partner: str
+    environment: str
+    success_metrics: str
+    starts_on: date
+    ends_on: date
+    results: str | None
+    verdict: Verdict | None
+    updated_at: datetime
+
+
+class EvaluationInput(Schema):
+    """The council's final evaluation of the final report (managers)."""
+
+    score: whole(0, 100, "out of 100")
+    verdict: Verdict
+    comment: text(10_000, required=False) | None = None
+
+
+class Evaluation(Schema):
+    application_id: int
+    final_report: str
+    reported_at: datetime
+    score: int | None = Field(ge=0, le=100)
+    verdict: Verdict | None
+    comment: str | None
+    evaluated_at: datetime | None
+
+
+class ProjectStep(Schema):
+    application_id: int
+    call_id: int
+    stage: Stage
+    state: ApplicationState
+    awarded_amount: int | None
+    released: int = Field(description="VND released to the project at this stage")
+    paid: int
+    pilot_verdict: Verdict | None
+    evaluation_verdict: Verdict | None
+    evaluation_score: int | None
+    promoted_from_id: int | None
+
+
+class ProjectPath(Schema):
+    """A project and its path through the stages (what the caller may see of it)."""
+
+    id: int
+    title: str
+    summary: str
+    field: str
+    organization_id: int
+    steps: list[ProjectStep]

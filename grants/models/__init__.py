@@ -9,6 +9,7 @@ from grants.models.enums import FIELDS, Role, Stage
 from grants.models.funding import Tranche
 from grants.models.notifications import Notification
 from grants.models.organizations import Invitation, Membership, Organization, Project
+from grants.models.pilots import Evaluation, Pilot
 from grants.models.programmes import Call, Programme, ProgrammeTarget
 from grants.models.reminders import DraftReminder
 from grants.models.reviews import Review, ReviewAssignment
@@ -26,11 +27,13 @@ __all__ = [
     "AuditHead",
     "Call",
     "Document",
+    "Evaluation",
     "DraftReminder",
     "Invitation",
     "Membership",
     "Notification",
     "Organization",
+    "Pilot",
     "Programme",
     "ProgrammeTarget",
     "Project",

@@ -55,6 +55,8 @@ class Application(db.Model):
     budget: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # [{"milestone": str, "month": int | None, "deliverable": str}]
     milestones: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # the application of the stage before, whose promotion made this one
+    promoted_from_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"))
 
     project: Mapped[Project] = relationship()
     call: Mapped[Call] = relationship()

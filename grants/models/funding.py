@@ -6,6 +6,7 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, Un
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
+from grants.models.accounts import User
 from grants.models.applications import Application
 from grants.models.types import UTCDateTime, utcnow
 
@@ -43,3 +44,5 @@ class Tranche(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     application: Mapped[Application] = relationship()
+    verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
+    released_by: Mapped[User | None] = relationship(foreign_keys=[released_by_id])

@@ -50,13 +50,9 @@ MAX_TEAM = 5000
 MAX_MILESTONES = 24
 BUDGET_PARTS = ("labour", "other")
 
-hooks = Hooks(pending=frozenset({
-    # Named by the stage workflows; built by the capabilities still to come. Until then the
-    # actions that need them are neither offered nor taken.
-    "pilot_planned", "pilot_results_recorded", "pilot_finished",  # pilots
-    "evaluation_recorded",  # final evaluation
-    "next_stage_call",  # promotion
-}))
+# The guards, effects and messages of the stage workflows; those of reviews, funding, pilots
+# and promotion are registered on it by their modules (grants/operations/reviews.py, …).
+hooks = Hooks()
 
 KIND = EntityKind(
     name="application",
@@ -74,6 +70,8 @@ KIND = EntityKind(
     # counted per call once submitted: what the manager's calls and queues show
     tally=lambda application: (calls.SCOPE, application.call_id)
     if application.submitted_at is not None else None,
+    # summed per call and state beside the counts: the budget ledger reads the sums
+    amount=lambda application: application.awarded_amount or 0,
 )
 
 
@@ -378,7 +376,7 @@ MEMBERS = (select(User.id).join(Membership, Membership.user_id == User.id)
                   User.active.is_(True)))
 
 
-def _mail_members(ctx: Context, message: str, **extra: Any) -> None:
+def mail_members(ctx: Context, message: str, **extra: Any) -> None:
     """The message to every active member of the startup, each in their own language."""
     application = ctx.entity
     context = {"application_id": application.id, "title": application.project.title,
@@ -390,35 +388,35 @@ def _mail_members(ctx: Context, message: str, **extra: Any) -> None:
 
 @hooks.message
 def submission_receipt(ctx: Context) -> None:
-    _mail_members(ctx, "submission_receipt", call_title=ctx.entity.call.title,
+    mail_members(ctx, "submission_receipt", call_title=ctx.entity.call.title,
                   submitted_at=audit.to_json_value(ctx.now), reference=reference(ctx.entity))
 
 
 @hooks.message
 def revision_request(ctx: Context) -> None:
-    _mail_members(ctx, "revision_request", reason=ctx.payload["reason"],
+    mail_members(ctx, "revision_request", reason=ctx.payload["reason"],
                   revision_deadline=audit.to_json_value(ctx.entity.revision_deadline))
 
 
 @hooks.message
 def deadline_extension(ctx: Context) -> None:
-    _mail_members(ctx, "deadline_extension", reason=ctx.payload["reason"],
+    mail_members(ctx, "deadline_extension", reason=ctx.payload["reason"],
                   revision_deadline=audit.to_json_value(ctx.entity.revision_deadline))
 
 
 @hooks.message
 def ineligibility_notice(ctx: Context) -> None:
-    _mail_members(ctx, "ineligibility_notice", reason=ctx.payload["reason"])
+    mail_members(ctx, "ineligibility_notice", reason=ctx.payload["reason"])
 
 
 @hooks.message
 def withdrawal_notice(ctx: Context) -> None:
-    _mail_members(ctx, "withdrawal_notice")
+    mail_members(ctx, "withdrawal_notice")
 
 
 def _decision(ctx: Context, message: str, **extra: Any) -> None:
     call = ctx.entity.call
-    _mail_members(ctx, message, reference=reference(ctx.entity), call_title=call.title,
+    mail_members(ctx, message, reference=reference(ctx.entity), call_title=call.title,
                   comments_shared=call.share_review_comments, **extra)
 
 

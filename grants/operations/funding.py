@@ -9,6 +9,7 @@ from typing import Any
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import joinedload
 
 from grants import audit, outbox
 from grants.extensions import db
@@ -24,7 +25,7 @@ from grants.models import (
     User,
     utcnow,
 )
-from grants.operations import applications, calls, ledger
+from grants.operations import applications, calls, counts, ledger
 from grants.operations.core import LOCAL, Validator, by_id, transaction
 from grants.operations.errors import Conflict, Forbidden, NotFound
 from grants.operations.workflow import (
@@ -56,6 +57,8 @@ KIND = EntityKind(
     parent=lambda tranche: (applications.KIND.name, tranche.application_id),
     parent_kind=applications.KIND.name,
     load_with=(Tranche.application,),
+    # the application's page lists them under the application it has already loaded
+    list_with=(joinedload(Tranche.verified_by), joinedload(Tranche.released_by)),
 )
 
 
@@ -108,8 +111,7 @@ def set_agreement(actor: Actor, application_id: Any, data: Any) -> Application:
         role = next((r for r in MANAGING if r in roles), None)
         if role is None:
             raise Forbidden(_("Only the programme's managers set the agreement."))
-        if application.state not in _application_definition(application).tagged(
-                "agreement_open"):
+        if not agreement_open(application):
             raise Conflict(_("The agreement is set once the application is approved, and "
                              "before it is signed."))
         call = db.session.scalars(
@@ -134,6 +136,8 @@ def set_agreement(actor: Actor, application_id: Any, data: Any) -> Application:
                                    milestone=row["milestone"], amount=row["amount"],
                                    due_on=row["due_on"], state=version.initial,
                                    workflow_version=version.version))
+        place = (applications.KIND.tally(application), application.state)
+        counts.move(place, place, (application.awarded_amount or 0, amount))  # the award's sum
         application.awarded_amount = amount
         application.version += 1
         after = {"amount": amount, "tranches": [
@@ -145,6 +149,12 @@ def set_agreement(actor: Actor, application_id: Any, data: Any) -> Application:
     return application
 
 
+def planned(application_id: int) -> list[dict[str, Any]]:
+    """The agreement's tranches as the form shows them."""
+    return [{"milestone": t["milestone"], "amount": t["amount"], "due_on": t["due_on"]}
+            for t in _plan(application_id)]
+
+
 def _plan(application_id: int) -> list[dict[str, Any]]:
     return [{"milestone": t.milestone, "amount": t.amount, "due_on": t.due_on}
             for t in db.session.scalars(select(Tranche).where(
@@ -152,12 +162,22 @@ def _plan(application_id: int) -> list[dict[str, Any]]:
 
 
 def tranches_of(actor: Actor, application_id: Any) -> tuple[Seen, list[Seen]]:
-    """The application (404 unless the actor may see it) and its tranches the actor may see,
-    in the agreement's order, each with the actor's roles on it (two statements)."""
+    """The application (404 unless the actor may see it) and its tranches the actor may see."""
     item = applications.get_application(actor, application_id)
-    statement = query(KIND, actor).where(Tranche.application_id == item.entity.id) \
+    return item, tranches_for(actor, item.entity)
+
+
+def tranches_for(actor: Actor, application: Application) -> list[Seen]:
+    """The tranches of an application the actor has already been allowed to see, those they
+    may see, in the agreement's order, each with the actor's roles on it (two statements)."""
+    statement = query(KIND, actor).where(Tranche.application_id == application.id) \
         .order_by(Tranche.number).limit(MAX_TRANCHES)
-    return item, seen(KIND, actor, statement)
+    return seen(KIND, actor, statement)
+
+
+def agreement_open(application: Application) -> bool:
+    """Whether the agreement may be set now (approved, not yet signed)."""
+    return application.state in _application_definition(application).tagged("agreement_open")
 
 
 def act(actor: Actor, tranche_id: Any, action: str, data: Any) -> Tranche:
@@ -184,7 +204,7 @@ def agreement_in_force(ctx: Context) -> list[str]:
     return []
 
 
-@hooks.guard
+@hooks.guard(offered=True)  # the verifier is not even offered the release
 def four_eyes(ctx: Context) -> list[str]:
     if ctx.entity.verified_by_id == ctx.actor.id:
         return [_("You verified this tranche: another manager must release it (four eyes).")]

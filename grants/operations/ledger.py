@@ -8,8 +8,9 @@ each the sum of the rows it summarises.
 - paid: the tranches whose payment is recorded (tagged `money_paid`);
 - remaining: budget − committed.
 
-Two statements for any number of calls (the awards and the tranches, each summed by call and
-state); the definitions say which states count, per call's pinned workflow.
+Two statements for any number of calls: the awards' sums per call and state, which the action
+path keeps beside the state counts (grants/operations/counts.py), and the tranches summed by
+call and state; the definitions say which states count, per call's pinned workflow.
 """
 
 from collections import defaultdict
@@ -19,9 +20,11 @@ from sqlalchemy import func, select
 
 from grants.extensions import db
 from grants.models import Application, Call, Tranche
+from grants.operations import counts
 from grants.operations.workflow import workflows
 
 TRANCHE = "tranche"  # the tranches' workflow
+calls_scope = "call"  # the applications' counts and sums are kept per call (calls.SCOPE)
 
 
 @dataclass(frozen=True)
@@ -49,11 +52,7 @@ def of_calls(calls: list[Call]) -> dict[int, Ledger]:
     if not calls:
         return {}
     ids = [call.id for call in calls]
-    awards = db.session.execute(
-        select(Application.call_id, Application.state,
-               func.coalesce(func.sum(Application.awarded_amount), 0))
-        .where(Application.call_id.in_(ids), Application.awarded_amount.is_not(None))
-        .group_by(Application.call_id, Application.state)).all()
+    awards = counts.amounts(calls_scope, ids)  # the awards' sums per call and state
     tranches = db.session.execute(
         select(Application.call_id, Application.state, Tranche.state, func.sum(Tranche.amount))
         .join(Application, Application.id == Tranche.application_id)
@@ -65,9 +64,9 @@ def of_calls(calls: list[Call]) -> dict[int, Ledger]:
     committing = {call.id: registry.get(call.workflow_name, call.workflow_version)
                   .tagged("commits_budget") for call in calls}
     committed, released, paid = defaultdict(int), defaultdict(int), defaultdict(int)
-    for call_id, state, amount in awards:
-        if state in committing[call_id]:
-            committed[call_id] += int(amount)
+    for call_id, by_state in awards.items():
+        committed[call_id] += sum(amount for state, amount in by_state.items()
+                                  if state in committing[call_id])
     for call_id, application_state, tranche_state, amount in tranches:
         if tranche_state in released_states:
             released[call_id] += int(amount)

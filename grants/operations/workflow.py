@@ -62,9 +62,9 @@ class Hooks:
     Register with decorators; the function's name is the name the definitions use:
     `@hooks.guard` returns the problems it finds (empty when it holds), `@hooks.effect` changes
     the entity besides its state, `@hooks.message` writes notifications to the outbox. A guard
-    registered `offered=True` depends only on the entity and the time, not on the payload: an
-    action it refuses is not offered at all. `pending` names guards whose capability is not
-    built yet; their actions are neither offered nor taken.
+    registered `offered=True` depends only on the entity, the actor and the time, not on the
+    payload: an action it refuses is not offered at all. `pending` names guards whose
+    capability is not built yet; their actions are neither offered nor taken.
     """
 
     guards: dict[str, Guard] = field(default_factory=dict)
@@ -107,6 +107,8 @@ class EntityKind:
     list_with: tuple | None = None
     # the scope a row is counted in per state (grants/operations/counts.py), or None
     tally: Callable[[Any], tuple[str, int] | None] = lambda row: None
+    # the amount a counted row adds to its count's sum (an application: its award)
+    amount: Callable[[Any], int] = lambda row: 0
     # who reads a row's events in its parent's history, when not everyone who may see the row
     history_roles: Callable[[Actor], Roles] | None = None
 
@@ -317,7 +319,7 @@ def act(actor: Actor, kind: EntityKind, entity_id: Any, action_name: str,
     registry = workflows()
     with transaction():
         entity, roles = load(kind, actor, entity_id, lock=True)
-        counted_in = kind.tally(entity)
+        counted_in, amount = kind.tally(entity), kind.amount(entity)
         definition = registry.definition(kind, entity)
         if action_name not in definition.action_names:
             raise NotFound(_("No such action."))
@@ -356,7 +358,8 @@ def act(actor: Actor, kind: EntityKind, entity_id: Any, action_name: str,
         entity.version += 1
         now_counted_in = kind.tally(entity)
         counts.move(counted_in and (counted_in, transition.source),
-                    now_counted_in and (now_counted_in, transition.dest))
+                    now_counted_in and (now_counted_in, transition.dest),
+                    (amount, kind.amount(entity)))
         reason = payload.pop("reason", None)
         audit.record(
             actor=actor,

@@ -24,16 +24,19 @@ def register_web(app: Flask) -> None:
         auth,
         calls,
         documents,
+        funding,
         manage,
         organizations,
+        pilots,
         programmes,
+        projects,
         public,
         review,
         users,
     )
 
     for module in (public, auth, apply, applications, documents, manage, calls, programmes,
-                   organizations, users, review):
+                   organizations, users, review, funding, pilots, projects):
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"

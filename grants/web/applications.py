@@ -12,7 +12,10 @@ from grants.operations import (
     OperationError,
     applications,
     calls,
+    funding,
     history,
+    pilots,
+    projects,
     reviews,
     workflow,
 )
@@ -50,7 +53,48 @@ def _award_context(application, offered) -> dict | None:
             "score": reviews.score_summary(application)}
 
 
-def _render(application_id: int, status: int = 200, errors=None, problems=None, values=None):
+def _outcomes(item, offered, typed: dict | None) -> dict:
+    """The pilot and the evaluation as recorded, which of their forms the reader may fill in
+    now (the programme's managers, in the states the definition tags for them), and the open
+    calls a promotion may go to."""
+    application = item.entity
+    pilot, evaluation = pilots.of(item)
+    tags = calls.definition(application.call).state(application.state).tags
+    managing = bool(set(pilots.MANAGING) & item.roles)
+    return {"pilot": pilot, "evaluation": evaluation, "typed": typed or {},
+            "pilot_form": managing and "pilot_open" in tags,
+            "evaluation_form": managing and "evaluation_open" in tags,
+            "targets": projects.promotion_targets(application) if any(
+                f.name == "target_call_id" for action in offered for f in action.payload)
+            else []}
+
+
+AGREEMENT_ROWS = 8  # tranche rows the agreement form offers at least
+
+
+def _agreement(item, typed: dict | None) -> dict | None:
+    """The agreement form, for the programme's managers while it may be set: what was typed,
+    else the tranches saved, else the startup's milestones to start from."""
+    if not (set(funding.MANAGING) & item.roles) or not funding.agreement_open(item.entity):
+        return None
+    application = item.entity
+    if typed is not None:
+        amount, rows = typed["typed"]["amount"], typed["typed"]["rows"]
+    else:
+        saved = funding.planned(application.id)
+        amount = application.awarded_amount or ""
+        rows = saved or [{"milestone": m.get("milestone", ""), "amount": "", "due_on": ""}
+                         for m in application.milestones or []]
+    rows = (rows + [{"milestone": "", "amount": "", "due_on": ""}] * AGREEMENT_ROWS)[
+        :max(len(rows) + 2, AGREEMENT_ROWS)]
+    return {"amount": amount, "rows": rows,
+            "errors": (typed or {}).get("errors", {})}
+
+
+def render_page(application_id: int, status: int = 200, errors=None, problems=None,
+                values=None, agreement=None, tranche_form=None, outcome_form=None):
+    """The application's page; after a refused form, with that form's errors and what was
+    typed (an action's, the agreement's or a tranche's)."""
     item = applications.get_application(current_user, application_id)
     if item.roles == {Role.REVIEWER.value}:  # a reviewer reads it on their assignment's page
         return redirect(url_for("review.desk"))
@@ -77,6 +121,12 @@ def _render(application_id: int, status: int = 200, errors=None, problems=None, 
         reference=applications.reference(item.entity),
         documents_url=documents_url(item.entity.id) if Role.APPLICANT.value in item.roles
         else None,
+        tranches=[(t, workflow.workflows().definition(funding.KIND, t.entity),
+                   [a for a in workflow.allowed_actions(current_user, funding.KIND, t)])
+                  for t in funding.tranches_for(current_user, item.entity)],
+        tranche_form=tranche_form or {},
+        agreement=_agreement(item, agreement),
+        outcomes=_outcomes(item, offered, outcome_form),
         comments=reviews.shared_comments(current_user, item.entity.id)
         if Role.APPLICANT.value in item.roles and reviews.comments_shared(item.entity) else None,
         errors=errors or {},
@@ -89,7 +139,7 @@ def _render(application_id: int, status: int = 200, errors=None, problems=None, 
 @bp.get("/applications/<int:application_id>")
 @login_required
 def detail(application_id: int):
-    return _render(application_id)
+    return render_page(application_id)
 
 
 @bp.post("/applications/<int:application_id>/actions/<action>")
@@ -102,11 +152,11 @@ def act(application_id: int, action: str):
         applications.act(current_user, application_id, action, data)
     except Invalid as error:
         flash(error.detail, "error")
-        return _render(application_id, 422, error.errors, error.problems, {action: data})
+        return render_page(application_id, 422, error.errors, error.problems, {action: data})
     except OperationError as error:
         if error.status == 404:
             raise
         flash(error.detail, "error")
-        return _render(application_id, error.status)
+        return render_page(application_id, error.status)
     flash(_("Done: %(action)s.", action=labels.action(action)), "success")
     return redirect(url_for("applications.detail", application_id=application_id))

@@ -1,4 +1,5 @@
-"""the agreement's tranches: planned, requested, verified, released (four eyes), paid
+"""the agreement's tranches: planned, requested, verified, released (four eyes), paid; the
+state counts carry the sum of the awards beside the count (the ledger reads them)
 
 Revision ID: 0015_funding
 Revises: 0014_review_settings
@@ -48,8 +49,22 @@ def upgrade():
                             name=op.f("uq_tranche_application_id_number")),
     )
     op.create_index(op.f("ix_tranche_application_id"), "tranche", ["application_id"])
+    with op.batch_alter_table("state_count") as batch:
+        batch.add_column(sa.Column("amount", sa.BigInteger(), nullable=False,
+                                   server_default="0"))
+    # the awards already made, per call and state (the counts' scope for applications)
+    op.execute("""
+        UPDATE state_count SET amount = (
+            SELECT COALESCE(SUM(application.awarded_amount), 0) FROM application
+            WHERE application.call_id = state_count.scope_id
+              AND application.state = state_count.state
+              AND application.submitted_at IS NOT NULL)
+        WHERE scope_type = 'call'
+    """)
 
 
 def downgrade():
+    with op.batch_alter_table("state_count") as batch:
+        batch.drop_column("amount")
     op.drop_index(op.f("ix_tranche_application_id"), table_name="tranche")
     op.drop_table("tranche")

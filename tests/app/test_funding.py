@@ -276,3 +276,52 @@ def test_the_tranche_mails_read_well_in_both_languages(active):
     paid = outbox.render(rows[-1].message, "en", rows[-1].context)
     assert "UNC-7" in paid.text and "10,000,000 ₫" in paid.text and "paid" in paid.subject
     assert isinstance(db.session.get(User, startup.id), User)
+
+
+def test_the_pages_set_the_agreement_and_move_a_tranche_with_four_eyes(
+        approved, create_user, login, client):
+    manager, startup, application = approved()
+    login(manager)
+    page = client.get(f"/applications/{application.id}")
+    assert b"agreement-form" in page.data
+    form = {"amount": "30.000.000", "tranche-0-milestone": "Prototype",
+            "tranche-0-amount": "10.000.000", "tranche-0-due_on": SOON,
+            "tranche-1-milestone": "Sales", "tranche-1-amount": "15.000.000",
+            "tranche-1-due_on": LATER}
+    short = client.post(f"/applications/{application.id}/agreement", data=form)
+    assert short.status_code == 422
+    assert b"15.000.000" in short.data  # what was typed is still there
+    done = client.post(f"/applications/{application.id}/agreement",
+                       data=form | {"tranche-1-amount": "20.000.000"})
+    assert done.status_code == 302
+    applications.act(manager, application.id, "sign_agreement", {"version": 3})
+    first = db.session.scalars(select(Tranche).where(Tranche.application_id == application.id,
+                                                     Tranche.number == 1)).one()
+    login(startup)
+    assert b'id="tranche-1"' in client.get(f"/applications/{application.id}").data
+    asked = client.post(f"/tranches/{first.id}/actions/request",
+                        data={"version": 1, "report": "Sensors installed"})
+    assert asked.status_code == 302
+    login(manager)
+    assert client.post(f"/tranches/{first.id}/actions/verify",
+                       data={"version": 2}).status_code == 302
+    refused = client.post(f"/tranches/{first.id}/actions/release", data={"version": 3})
+    assert refused.status_code == 422
+    assert db.session.get(Tranche, first.id).state == "verified"
+    login(create_user("manager", application.call.programme))
+    assert client.post(f"/tranches/{first.id}/actions/release",
+                       data={"version": 3}).status_code == 302
+    assert db.session.get(Tranche, first.id).state == "released"
+    login(create_user("applicant"))  # another startup
+    assert client.post(f"/tranches/{first.id}/actions/mark_paid",
+                       data={"version": 4, "payment_reference": "x"}).status_code == 404
+
+
+def test_the_ledger_page_shows_each_call_and_the_total_to_the_programmes_staff(
+        active, login, client, create_user):
+    manager, _second, startup, application, _ = active
+    login(manager)
+    page = client.get(f"/programmes/{application.call.programme_id}/ledger")
+    assert page.status_code == 200 and application.call.title.encode() in page.data
+    login(startup)
+    assert client.get(f"/programmes/{application.call.programme_id}/ledger").status_code == 404

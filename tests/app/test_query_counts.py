@@ -116,7 +116,7 @@ def test_the_maintained_state_counts_equal_a_count_of_the_rows(
 
     from grants import demo
     from grants.models import Application
-    from grants.operations import calls
+    from grants.operations import calls, counts
 
     call, startup, manager, first = world(4)
     ids = [first + n for n in range(4)]
@@ -132,14 +132,27 @@ def test_the_maintained_state_counts_equal_a_count_of_the_rows(
     demo.seed()
     demo.bulk_applications(7)
 
+    reviewed = create_application(startup, call)
+    reviewed.state, reviewed.submitted_at = "reviewed", reviewed.created_at
+    db.session.commit()
+    counts.move(None, ((calls.SCOPE, call.id), "reviewed"))  # (set by hand above)
+    applications.act(manager, reviewed.id, "approve", {"version": 1, "amount": 12_000_000})
+
     counted = db.session.execute(
-        select(Application.call_id, Application.state, func.count())
+        select(Application.call_id, Application.state, func.count(),
+               func.coalesce(func.sum(Application.awarded_amount), 0))
         .where(Application.submitted_at.is_not(None))
         .group_by(Application.call_id, Application.state)).all()
-    expected = {}
-    for call_id, state, n in counted:
+    expected, sums = {}, {}
+    for call_id, state, n, amount in counted:
         expected.setdefault(call_id, {})[state] = n
+        sums.setdefault(call_id, {})
+        if amount:
+            sums[call_id][state] = amount
     assert calls.state_counts(list(expected)) == expected
+    # the awards' sums kept beside the counts (what the ledger reads) equal the rows' sums
+    assert counts.amounts(calls.SCOPE, list(sums)) == sums
+    assert sums[call.id] == {"approved": 12_000_000}
 
 
 @pytest.fixture
@@ -277,3 +290,42 @@ def test_the_shared_review_comments_cost_as_many_statements_for_2_as_for_6_revie
                 counted(api(startup).get, f"/applications/{application_id}/review-comments"))
 
     assert costs(2) == costs(6)
+
+
+def test_the_ledger_and_the_tranches_cost_as_many_statements_for_1_as_for_4_funded_projects(
+        create_programme, create_call, create_user, create_application, manager_of, login,
+        client, api):
+    from datetime import date, timedelta
+
+    from grants.models import utcnow
+    from grants.operations import funding
+
+    programme = create_programme()
+    manager = create_user("manager", programme)
+    due = (date.today() + timedelta(days=30)).isoformat()
+
+    def fund(n: int) -> int:
+        """n more calls, each with a signed agreement of three tranches; the last one's id"""
+        for _ in range(n):
+            call = create_call(programme, budget=100_000_000)
+            application = create_application(create_user("applicant"), call)
+            application.state, application.submitted_at = "reviewed", utcnow()
+            db.session.commit()
+            applications.act(manager, application.id, "approve",
+                             {"version": 1, "amount": 30_000_000})
+            funding.set_agreement(manager, application.id, {"amount": 30_000_000, "tranches": [
+                {"milestone": f"Milestone {i}", "amount": 10_000_000, "due_on": due}
+                for i in range(3)]})
+            applications.act(manager, application.id, "sign_agreement", {"version": 3})
+        return application.id
+
+    login(manager)
+    token = api(manager)
+
+    def costs(application_id: int) -> tuple[int, ...]:
+        return (counted(client.get, f"/programmes/{programme.id}/ledger"),
+                counted(token.get, f"/programmes/{programme.id}/ledger"),
+                counted(token.get, f"/applications/{application_id}/tranches"),
+                counted(client.get, f"/applications/{application_id}"))
+
+    assert costs(fund(1)) == costs(fund(3))

@@ -14,6 +14,8 @@ NOT_WORKFLOW_NAMES = {
     ("grants/cli.py", "verify"): "the `audit verify` command",
     ("grants/models/notifications.py", "failed"): "a notification's delivery status",
     ("grants/operations/reviews.py", "submit"): "the review body's `submit` flag (BRIEF §7)",
+    ("grants/models/pilots.py", "failed"): "a pilot's or an evaluation's verdict (BRIEF §7)",
+    ("grants/api/schemas.py", "failed"): "a pilot's or an evaluation's verdict (BRIEF §7)",
 }
 
 
