@@ -29,6 +29,7 @@ PAGES = {
     "GET /my (startup)": ("startup", "/my"),
     "GET /manage/calls": ("manager", "/manage/calls"),
     "GET /manage/calls/<id> (queue)": ("manager", "/manage/calls/{call}"),
+    "GET /manage/calls/<id>?q= (search)": ("manager", "/manage/calls/{call}?q=Project%201"),
     "GET /applications/<id>": ("manager", "/applications/{application}"),
     "GET /calls (public list)": ("startup", "/calls"),
     "API applications (startup)": ("startup", "/api/v1/applications"),

@@ -58,6 +58,15 @@ def application_action(application_id: int, action: str, body: dict):
     return applications.act(g.api_user, application_id, action, body)
 
 
+@api.post("/applications/actions/<action>")
+@endpoint(s.BatchResult, body=s.BatchRequest, path={"action": s.ActionName})
+def application_batch_action(action: str, body: dict):
+    """Take one action on several applications, each on its own (per-item results)"""
+    shared = {k: v for k, v in body.items() if k != "items"}
+    outcomes = applications.act_many(g.api_user, action, body["items"], shared)
+    return {"results": [vars(o) for o in outcomes]}
+
+
 @api.get("/applications/<int:application_id>/history")
 @endpoint(s.Page[s.Event], query=s.HistoryQuery, errors=(404,))
 def application_history(application_id: int, query: s.HistoryQuery):

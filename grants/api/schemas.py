@@ -995,3 +995,32 @@ class ProjectPath(Schema):
     field: str
     organization_id: int
     steps: list[ProjectStep]
+
+
+# --- batch actions -----------------------------------------------------------------------------
+
+
+class BatchItem(Schema):
+    id: Id
+    version: Version
+
+
+class BatchRequest(Schema):
+    """The same action on several applications, each through the one path: `items` with the
+    version read of each, and the payload they share (a reason…)."""
+
+    model_config = ConfigDict(extra="allow")
+    items: list[BatchItem] = Field(min_length=1, max_length=100)
+    reason: Reason | None = None
+
+
+class BatchOutcome(Schema):
+    application_id: int
+    status: int = Field(description="200 when done, else the refusal's HTTP status")
+    detail: str
+    state: ApplicationState | None
+    version: int | None
+
+
+class BatchResult(Schema):
+    results: list[BatchOutcome]

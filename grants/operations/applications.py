@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Select, bindparam, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from grants import audit, labels, outbox, permissions
@@ -31,7 +31,7 @@ from grants.models import (
 )
 from grants.operations import calls, workflow
 from grants.operations.core import LOCAL, Validator, check_version, transaction
-from grants.operations.errors import Conflict, Forbidden, Invalid
+from grants.operations.errors import Conflict, Forbidden, Invalid, OperationError
 from grants.operations.workflow import (
     Context,
     EntityKind,
@@ -693,11 +693,33 @@ def deadline_behind(application: Application, now: datetime | None = None) -> bo
     return deadline is not None and (now or utcnow()) >= deadline
 
 
+REFERENCE = re.compile(r"HS-\d{4}-(\d{1,9})", re.IGNORECASE)
+MAX_SEARCH = 100
+
+
+def _search(statement: Select, text: str) -> Select:
+    """Applications whose reference (HS-2026-000042), project title, organization name or
+    registration number matches `text`: a reference finds its one application; otherwise a
+    case-insensitive part of the title or the name, or the registration number's start."""
+    text = text.strip()[:MAX_SEARCH]
+    if match := REFERENCE.fullmatch(text):
+        return statement.where(Application.id == int(match.group(1)))
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    return statement.where(exists(
+        select(Project.id).join(Organization, Organization.id == Project.organization_id)
+        .where(Project.id == Application.project_id, or_(
+            Project.title.ilike(pattern, escape="\\"),
+            Organization.name.ilike(pattern, escape="\\"),
+            Organization.registration_number.like(f"{escaped}%", escape="\\")))))
+
+
 def list_applications(actor: Actor, *, call_id: int | None = None, state: str | None = None,
                       as_roles: frozenset[str] | None = None, before_id: int | None = None,
-                      limit: int = 50) -> list[Seen]:
+                      limit: int = 50, search: str | None = None) -> list[Seen]:
     """What the actor may see (as one of `as_roles`, when given), newest first,
-    keyset-paginated by id, each with the actor's roles on it."""
+    keyset-paginated by id, each with the actor's roles on it; `search` narrows it (see
+    `_search`)."""
     if state is not None and state not in _states():
         raise Invalid(_("Some fields are not valid."),
                       {"state": _("Not a state of the application workflows.")})
@@ -708,7 +730,50 @@ def list_applications(actor: Actor, *, call_id: int | None = None, state: str | 
         statement = statement.where(Application.state == state)
     if before_id is not None:
         statement = statement.where(Application.id < before_id)
+    if search and search.strip():
+        statement = _search(statement, search)
     return seen(KIND, actor, statement, only=as_roles)
+
+
+@dataclass
+class Outcome:
+    """One item of a batch: done (its new state and version), or refused with the reason."""
+
+    application_id: Any
+    status: int  # 200 when done, else the refusal's HTTP status
+    detail: str
+    state: str | None = None
+    version: int | None = None
+
+
+MAX_BATCH = 100
+
+
+def act_many(actor: Actor, action: str, items: Any, data: Any) -> list[Outcome]:
+    """The same action on several applications, each through the one path in its own
+    transaction (its own version check, guards and audit event): one refusal stops only
+    its item. `items` are {id, version}; `data` the payload they share (a reason…)."""
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
+        raise Invalid(_("Some fields are not valid."), {"items": _(
+            "Choose 1 to %(n)d applications.", n=MAX_BATCH)})
+    shared = {k: v for k, v in (data or {}).items() if k not in ("id", "version")} \
+        if isinstance(data, dict) else {}
+    outcomes = []
+    for item in items:
+        item = item if isinstance(item, dict) else {}
+        try:
+            done = act(actor, item.get("id"), action, shared | {"version": item.get("version")})
+        except OperationError as error:
+            problems = getattr(error, "problems", None) or list(
+                getattr(error, "errors", {}).values())
+            detail = error.detail if not problems or problems[0] == error.detail else \
+                f"{error.detail} {' '.join(problems)}"
+            outcomes.append(Outcome(item.get("id"), error.status, detail))
+        else:
+            outcomes.append(Outcome(done.id, 200, _("Done: %(action)s.",
+                                                     action=labels.action(action)),
+                                    done.state, done.version))
+    return outcomes
 
 
 def made_with(actor: Actor, form_token: str | None) -> int | None:

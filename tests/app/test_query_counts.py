@@ -49,6 +49,7 @@ PAGES = {
     "startup's dashboard": ("startup", "/my"),
     "manager's calls": ("manager", "/manage/calls"),
     "manager's queue": ("manager", "/manage/calls/{call}"),
+    "manager's queue, searched": ("manager", "/manage/calls/{call}?q=irrigation"),
     "application page": ("startup", "/applications/{first}"),
     "public list of open calls": ("startup", "/calls"),
 }
