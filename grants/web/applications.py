@@ -69,7 +69,7 @@ def _outcomes(item, offered, typed: dict | None) -> dict:
             else []}
 
 
-AGREEMENT_ROWS = 8  # tranche rows the agreement form offers at least
+AGREEMENT_ROWS = 4  # tranche rows the agreement form offers at least (two more than saved)
 
 
 def _agreement(item, typed: dict | None) -> dict | None:

@@ -259,6 +259,17 @@ def test_the_startup_is_reminded_once_a_week_before_a_milestone_report_is_due(ac
     assert db.session.get(Tranche, second_tranche.id).reminded_at is None  # due in 120 days
 
 
+def test_outbox_remind_reminds_the_milestone_reports_due_within_a_week(active, app):
+    _manager, _second, _startup, _application, (first, _) = active
+    first.due_on = (utcnow() + timedelta(days=3)).date()
+    db.session.commit()
+    runner = app.test_cli_runner()
+    assert "Reminders queued for 1 milestone report." in runner.invoke(
+        args=["outbox", "remind"]).output
+    assert "Reminders queued for 0 milestone reports." in runner.invoke(
+        args=["outbox", "remind"]).output
+
+
 def test_the_tranche_mails_read_well_in_both_languages(active):
     from grants import outbox
 
