@@ -28,7 +28,7 @@ from grants import audit, labels
 from grants.extensions import db
 from grants.inputs import KEY
 from grants.models import Actor, Application, Call, Document, Role
-from grants.operations import applications
+from grants.operations import applications, calls
 from grants.operations.core import transaction
 from grants.operations.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from grants.operations.workflow import EntityKind, Hooks, Seen, load, visible_to
@@ -40,6 +40,8 @@ from grants.permissions.documents import (
 from grants.storage import CHUNK, Stored, TooBig, storage
 
 OTHER = "other"  # a kind every application may upload besides those its call asks for
+# evidence of a milestone, for a tranche's request: uploaded while the agreement is in force
+MILESTONE = "milestone_evidence"
 MAX_NAME = 255
 PDF, PNG, JPEG = "application/pdf", "image/png", "image/jpeg"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -61,6 +63,7 @@ KIND_LABELS = {
     "team_cv": _l("Team CVs"),
     "product_demo": _l("Product demo or screenshots"),
     OTHER: _l("Other documents"),
+    MILESTONE: _l("Milestone evidence (for a tranche request)"),
 }
 
 
@@ -85,15 +88,33 @@ KIND = EntityKind(
 # --- what a call asks for -----------------------------------------------------------------
 
 
-def kinds(call: Call) -> dict[str, str]:
+def kinds(call: Call, application: Application | None = None) -> dict[str, str]:
     """The kinds an application of the call may upload, each with its readable label: the
-    required documents, the file questions, then "other"."""
+    required documents, the file questions, "other", and once its agreement is in force the
+    milestone evidence its tranche requests rest on."""
     found = {kind: kind_label(call, kind) for kind in call.required_documents}
     for question in call.questions:
         if question.get("type") == "file":
             found.setdefault(question["key"], question["label"])
     found[OTHER] = str(KIND_LABELS[OTHER])
+    if application is not None and in_force(application):
+        found[MILESTONE] = str(KIND_LABELS[MILESTONE])
     return found
+
+
+def in_force(application: Application) -> bool:
+    return application.state in calls.definition(application.call).tagged(
+        "agreement_in_force")
+
+
+def uploadable(item: Seen) -> set[str]:
+    """The kinds the reader may upload now: the application's while it may be edited, the
+    milestone evidence while its agreement is in force; none but to the startup's members."""
+    if not can_upload(item.roles):
+        return set()
+    if applications.can_edit(item):
+        return set(kinds(item.entity.call))
+    return {MILESTONE} if in_force(item.entity) else set()
 
 
 def required_kinds(call: Call) -> list[str]:
@@ -208,9 +229,11 @@ def detect(stream: BinaryIO) -> str | None:
     return None
 
 
-def _check_can_upload(item: Seen) -> None:
+def _check_can_upload(item: Seen, kind: Any) -> None:
     if not can_upload(item.roles):
         raise Forbidden(_("Only the startup's members can upload documents."))
+    if kind == MILESTONE and in_force(item.entity):
+        return
     if not applications.can_edit(item):
         application = item.entity
         if applications.deadline_behind(application):
@@ -246,8 +269,8 @@ def upload(actor: Actor, application_id: Any, kind: Any, file: Any) -> Document:
     document of `kind`, replacing the current one of that kind. Refusals keep nothing:
     404 unseen, 403 not the applicant, 409 not editable, 413 too large, 422 bad kind or type."""
     item = applications.get_application(actor, application_id)
-    _check_can_upload(item)
-    allowed = kinds(item.entity.call)
+    _check_can_upload(item, kind)
+    allowed = kinds(item.entity.call, item.entity)
     errors = {}
     if not isinstance(kind, str) or not KEY.fullmatch(kind) or kind not in allowed:
         errors["kind"] = _("Choose one of the kinds this call asks for: %(kinds)s.",
@@ -267,7 +290,7 @@ def upload(actor: Actor, application_id: Any, kind: Any, file: Any) -> Document:
     try:
         with transaction():
             application, roles = load(applications.KIND, actor, item.entity.id, lock=True)
-            _check_can_upload(Seen(application, roles))  # as it is now, under the lock
+            _check_can_upload(Seen(application, roles), kind)  # as it is now, under the lock
             current = db.session.scalar(
                 select(Document.id).where(Document.application_id == application.id,
                                           Document.kind == kind)

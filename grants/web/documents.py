@@ -11,7 +11,6 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from grants.inputs import identifier
 from grants.models import Document
 from grants.operations import OperationError, documents
-from grants.operations.applications import can_edit
 from grants.permissions.documents import can_upload
 from grants.web.forms import EmptyForm
 
@@ -51,7 +50,7 @@ def _render(application_id: int, status: int = 200, *, errors: dict | None = Non
                                           before_id=identifier(request.args.get("before")),
                                           limit=PAGE + 1)
     application = item.entity
-    expected = documents.kinds(application.call)
+    expected = documents.kinds(application.call, application)
     by_kind: dict[str, list[Document]] = {}
     for document in rows[:PAGE]:
         by_kind.setdefault(document.kind, []).append(document)
@@ -64,7 +63,8 @@ def _render(application_id: int, status: int = 200, *, errors: dict | None = Non
         required=set(documents.required_kinds(application.call)),
         by_kind=by_kind,
         next_before=rows[PAGE - 1].id if len(rows) > PAGE else None,
-        may_upload=can_upload(item.roles) and can_edit(item),
+        may_upload=bool(uploadable := documents.uploadable(item)),
+        uploadable=uploadable,
         is_applicant=can_upload(item.roles),
         errors=errors or {},
         message=message,

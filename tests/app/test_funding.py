@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from grants.extensions import db
 from grants.models import Application, AuditEvent, Notification, Tranche, User, utcnow
-from grants.operations import Forbidden, Invalid, NotFound, applications, funding, ledger
+from grants.operations import Conflict, Forbidden, Invalid, NotFound, applications, funding, ledger
 
 pytestmark = pytest.mark.usefixtures("english")  # messages outside a request, in English
 
@@ -336,3 +336,25 @@ def test_the_ledger_page_shows_each_call_and_the_total_to_the_programmes_staff(
     assert page.status_code == 200 and application.call.title.encode() in page.data
     login(startup)
     assert client.get(f"/programmes/{application.call.programme_id}/ledger").status_code == 404
+
+
+def test_once_signed_the_startup_uploads_milestone_evidence_and_nothing_else(active, client,
+                                                                             login):
+    import io
+
+    from grants.operations import documents
+
+    manager, _second, startup, application, _ = active
+    upload = type("Upload", (), {"filename": "farm-photos.pdf",
+                                 "stream": io.BytesIO(b"%PDF-1.7\n%%EOF\n")})()
+    document = documents.upload(startup, application.id, documents.MILESTONE, upload)
+    assert document.kind == documents.MILESTONE
+    again = type("Upload", (), {"filename": "plan.pdf",
+                                "stream": io.BytesIO(b"%PDF-1.7\n%%EOF\n")})()
+    with pytest.raises(Conflict):  # the application itself is no longer edited
+        documents.upload(startup, application.id, "other", again)
+    with pytest.raises(Forbidden):
+        documents.upload(manager, application.id, documents.MILESTONE, again)
+    login(startup)
+    page = client.get(f"/applications/{application.id}/documents").get_data(as_text=True)
+    assert 'id="kind-milestone_evidence"' in page and "farm-photos.pdf" in page
