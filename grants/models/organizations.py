@@ -81,5 +81,8 @@ class Project(db.Model):
     summary: Mapped[str] = mapped_column(Text, default="")
     field: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the public showcase: the startup's members opt in, with a short public description
+    showcase: Mapped[bool] = mapped_column(default=False)
+    showcase_description: Mapped[str] = mapped_column(String(500), default="")
 
     organization: Mapped[Organization] = relationship()
