@@ -135,16 +135,20 @@ def outbox_group() -> None:
 @outbox_group.command("remind")
 def outbox_remind() -> None:
     """Queue the reminders that are due, each once: to every draft whose call closes within
-    three days, and to every reviewer whose review is open two days before its deadline."""
-    from grants.operations import reminders, reviews
+    three days, to every reviewer whose review is open two days before its deadline, and to
+    the startups registered for an activity that starts within a day."""
+    from grants.operations import activities, reminders, reviews
 
     try:
         count = reminders.queue_draft_reminders()
         reviewers = reviews.remind_reviewers()
+        registered = activities.remind_registered()
     except OperationError as error:
         _fail(error)
     click.echo(f"Reminders queued for {count} draft application{'s' if count != 1 else ''}.")
     click.echo(f"Reminders queued for {reviewers} open review{'s' if reviewers != 1 else ''}.")
+    click.echo(f"Reminders queued for {registered} activity "
+               f"registration{'s' if registered != 1 else ''}.")
 
 
 @outbox_group.command("send")

@@ -83,6 +83,7 @@ class Project(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # the public showcase: the startup's members opt in, with a short public description
     showcase: Mapped[bool] = mapped_column(default=False)
-    showcase_description: Mapped[str] = mapped_column(String(500), default="")
+    showcase_description: Mapped[str] = mapped_column(String(500), default="")  # Vietnamese
+    showcase_description_en: Mapped[str] = mapped_column(String(500), default="")
 
     organization: Mapped[Organization] = relationship()

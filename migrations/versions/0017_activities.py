@@ -83,10 +83,13 @@ def upgrade():
                                    server_default=sa.false()))
         batch.add_column(sa.Column("showcase_description", sa.String(length=500),
                                    nullable=False, server_default=""))
+        batch.add_column(sa.Column("showcase_description_en", sa.String(length=500),
+                                   nullable=False, server_default=""))
 
 
 def downgrade():
     with op.batch_alter_table("project") as batch:
+        batch.drop_column("showcase_description_en")
         batch.drop_column("showcase_description")
         batch.drop_column("showcase")
     op.drop_index("ix_activity_registration_project_id", table_name="activity_registration")
