@@ -9,6 +9,7 @@ import pytest
 from activity_world import activity_body, fund
 from sqlalchemy import func, select
 
+from grants import outbox
 from grants.extensions import db
 from grants.models import (
     Activity,
@@ -496,3 +497,21 @@ def test_the_activity_page_registers_records_and_cancels(world, client, login):
                             data={"version": 1, "reason": "Storm"})
     assert cancelled.status_code == 302
     assert "Storm" in client.get(f"/activities/{activity.id}").text
+
+
+@pytest.mark.parametrize("locale", ["vi", "en"])
+def test_every_activity_mail_renders_in_both_languages(world, create_user, locale):
+    startup, _org, project = world.startup()
+    activity = world.activity(title="Kết nối nhà đầu tư")
+    registration = activities.register(startup, activity.id, {"project_id": project.id})
+    activities.update_activity(world.manager, activity.id, {
+        "version": 1, "place": "https://meet.example.org/room"})
+    activities.cancel_activity(world.manager, activity.id, {"version": 2, "reason": "Bão"})
+    rows = db.session.scalars(select(Notification).order_by(Notification.id)).all()
+    assert [r.message for r in rows] == [
+        "activity_registered", "activity_changed", "activity_cancelled"]
+    for row in rows:
+        mail = outbox.render(row.message, locale, row.context, name="Lan")
+        assert "Kết nối nhà đầu tư" in mail.subject and "/activities/" in mail.text
+    reminder = outbox.render("activity_reminder", locale, rows[0].context)
+    assert project.title in reminder.text and registration.id
