@@ -74,6 +74,8 @@ class Project(db.Model):
     """A startup's project; it lives across stages through a chain of applications."""
 
     __tablename__ = "project"
+    # the public showcase walks the opted-in projects by id
+    __table_args__ = (Index("ix_project_showcase_id", "showcase", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)

@@ -85,9 +85,11 @@ def upgrade():
                                    nullable=False, server_default=""))
         batch.add_column(sa.Column("showcase_description_en", sa.String(length=500),
                                    nullable=False, server_default=""))
+    op.create_index("ix_project_showcase_id", "project", ["showcase", "id"])
 
 
 def downgrade():
+    op.drop_index("ix_project_showcase_id", table_name="project")
     with op.batch_alter_table("project") as batch:
         batch.drop_column("showcase_description_en")
         batch.drop_column("showcase_description")
