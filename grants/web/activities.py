@@ -16,7 +16,7 @@ from grants.extensions import db
 from grants.inputs import identifier
 from grants.models import Programme, Stage, utcnow
 from grants.models.activities import KINDS, OUTCOMES
-from grants.operations import Invalid, OperationError, activities
+from grants.operations import Forbidden, Invalid, OperationError, activities
 from grants.operations.core import LOCAL, by_id
 from grants.permissions.activities import (
     MANAGING,
@@ -204,6 +204,8 @@ def label_of(name: str) -> str:
 @bp.route("/activities/new", methods=["GET", "POST"])
 @login_required
 def new_activity():
+    if not _managed_programmes():
+        raise Forbidden(_("Only the programme's managers change its activities."))
     if request.method == "GET":
         chosen = identifier(request.args.get("programme"))
         return _render_form(None, {name: "" for name in FIELDS} | {
@@ -228,6 +230,8 @@ def new_activity():
 @login_required
 def edit_activity(activity_id: int):
     activity = activities.get_activity(activity_id).activity
+    if not can_manage_activities(current_user, activity.programme_id):
+        raise Forbidden(_("Only the programme's managers change its activities."))
     if request.method == "GET":
         values = {name: getattr(activity, name) for name in FIELDS} | {
             "stages": activity.stages, "version": activity.version,

@@ -515,3 +515,14 @@ def test_every_activity_mail_renders_in_both_languages(world, create_user, local
         assert "Kết nối nhà đầu tư" in mail.subject and "/activities/" in mail.text
     reminder = outbox.render("activity_reminder", locale, rows[0].context)
     assert project.title in reminder.text and registration.id
+
+
+def test_only_managers_open_the_editor(world, client, login, create_user):
+    activity = world.activity()
+    login(create_user("auditor", world.programme))
+    assert client.get("/activities/new").status_code == 403
+    assert client.get(f"/activities/{activity.id}/edit").status_code == 403
+    assert client.post(f"/activities/{activity.id}/cancel",
+                       data={"version": 1, "reason": "x"}).status_code == 403
+    assert client.get(f"/activities/{activity.id}").status_code == 200
+    assert client.get("/activities/999999").status_code == 404
