@@ -23,6 +23,7 @@ from grants.models import (
 from grants.operations import OperationError, activities
 
 THREADS = 20
+EN = {"Accept-Language": "en"}
 
 
 def mails(message: str) -> list[tuple[str, int | None]]:
@@ -101,7 +102,7 @@ def test_a_project_not_funded_at_one_of_the_activitys_stages_is_refused_with_the
     startup, _org, project = world.startup()  # funded at pre-incubation
     _unfunded_user, _o, _p = world.startup(funded=False)
     activity = world.activity(stages=["incubation", "acceleration"])
-    answer = api(startup).post(f"/activities/{activity.id}/registrations",
+    answer = api(startup).post(f"/activities/{activity.id}/registrations", headers=EN,
                                json={"project_id": project.id})
     assert answer.status_code == 422
     assert "was not funded at a stage this activity is for" in answer.json["detail"]
@@ -118,7 +119,7 @@ def test_registration_after_the_deadline_is_refused(world, api):
     activity = world.activity()
     activity.registration_closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
-    answer = api(startup).post(f"/activities/{activity.id}/registrations",
+    answer = api(startup).post(f"/activities/{activity.id}/registrations", headers=EN,
                                json={"project_id": project.id})
     assert answer.status_code == 422
     assert "Registration closed" in answer.json["detail"]
@@ -130,7 +131,7 @@ def test_a_full_activity_refuses_the_next_project_with_a_clear_conflict(world, a
     activity = world.activity(capacity=1)
     assert api(first).post(f"/activities/{activity.id}/registrations",
                            json={"project_id": first_project.id}).status_code == 201
-    answer = api(second).post(f"/activities/{activity.id}/registrations",
+    answer = api(second).post(f"/activities/{activity.id}/registrations", headers=EN,
                               json={"project_id": second_project.id})
     assert answer.status_code == 409
     assert "full" in answer.json["detail"]
@@ -472,7 +473,7 @@ def test_the_activity_page_registers_records_and_cancels(world, client, login):
     login(startup)
     page = client.get(f"/activities/{activity.id}")
     assert f'<option value="{project.id}">' in page.text
-    assert "Cancel the activity" not in page.text
+    assert f'action="/activities/{activity.id}/cancel"' not in page.text
     answer = client.post(f"/activities/{activity.id}/register",
                          data={"project_id": project.id})
     assert answer.status_code == 302
@@ -483,7 +484,8 @@ def test_the_activity_page_registers_records_and_cancels(world, client, login):
     client.post("/logout")
     login(world.manager)
     page = client.get(f"/activities/{activity.id}")
-    assert "Cancel the activity" in page.text and "data-confirm" in page.text
+    assert f'action="/activities/{activity.id}/cancel"' in page.text
+    assert "data-confirm" in page.text
     assert project.title in page.text
     bad = client.post(f"/activities/{activity.id}/registrations/{registration.id}/attendance",
                       data={"attended": "no", "outcome": "lead", "outcome_note": "kept"})
