@@ -48,6 +48,10 @@ PAGES = {
     "GET /programmes/<id>/ledger": ("manager", "/programmes/{programme}/ledger"),
     "API ledger (programme)": ("manager", "/api/v1/programmes/{programme}/ledger"),
     "API tranches": ("manager", "/api/v1/applications/{application}/tranches"),
+    "GET /activities": ("startup", "/activities"),
+    "API activities (programme)": ("startup", "/api/v1/programmes/{programme}/activities"),
+    "GET /showcase": ("startup", "/showcase"),
+    "API showcase": ("startup", "/api/v1/showcase"),
 }
 LOGINS = {"startup": ("startup@demo.local", "demo-startup"),
           "manager": ("manager@demo.local", "demo-manager"),

@@ -135,19 +135,23 @@ def outbox_group() -> None:
 @outbox_group.command("remind")
 def outbox_remind() -> None:
     """Queue the reminders that are due, each once: to every draft whose call closes within
-    three days, to every reviewer whose review is open two days before its deadline, and to
-    every startup whose milestone report is due within a week."""
-    from grants.operations import funding, reminders, reviews
+    three days, to every reviewer whose review is open two days before its deadline, to every
+    startup whose milestone report is due within a week, and to the startups registered for an
+    activity that starts within a day."""
+    from grants.operations import activities, funding, reminders, reviews
 
     try:
         count = reminders.queue_draft_reminders()
         reviewers = reviews.remind_reviewers()
         reports = funding.remind_reports()
+        registered = activities.remind_registered()
     except OperationError as error:
         _fail(error)
     click.echo(f"Reminders queued for {count} draft application{'s' if count != 1 else ''}.")
     click.echo(f"Reminders queued for {reviewers} open review{'s' if reviewers != 1 else ''}.")
     click.echo(f"Reminders queued for {reports} milestone report{'s' if reports != 1 else ''}.")
+    click.echo(f"Reminders queued for {registered} activity "
+               f"registration{'s' if registered != 1 else ''}.")
 
 
 @outbox_group.command("send")

@@ -46,6 +46,7 @@ def http_problem(error: HTTPException):
 # Each capability's routes live in the module of its name; importing them registers them.
 from grants.api import (  # noqa: E402,F401
     accounts,
+    activities,
     applications,
     calls,
     documents,

@@ -1024,3 +1024,129 @@ class BatchOutcome(Schema):
 
 class BatchResult(Schema):
     results: list[BatchOutcome]
+
+
+# --- activities and the showcase ---------------------------------------------------------------
+
+ActivityKind = StrEnum("ActivityKind", [(n, n) for n in ("training", "connection", "exhibition")])
+OutcomeKind = StrEnum("OutcomeKind",
+                      [(n, n) for n in ("lead", "pilot_partner", "investor_meeting", "other")])
+Place = Annotated[text(500), Field(description="an address, or a link for an online activity")]
+
+
+class ActivityCreate(Schema):
+    """A training class, connection event or exhibition of the programme (its managers)."""
+
+    kind: ActivityKind
+    title: Title
+    description: text(10_000, required=False) | None = None
+    starts_at: Moment
+    ends_at: Moment = Field(description="after `starts_at`")
+    place: Place
+    capacity: whole(1, 100_000, "projects that may register")
+    registration_closes_at: Moment = Field(description="at the latest `starts_at`")
+    stages: list[Stage] = Field(min_length=1, max_length=3, description=(
+        "the stages it is for: a project funded at one of them may register"))
+    organiser: text(300, required=False) | None = None
+
+
+class ActivityUpdate(Schema):
+    """Only the fields sent change; a change of time or place mails the registered startups."""
+
+    version: Version
+    kind: ActivityKind | None = None
+    title: Title | None = None
+    description: text(10_000, required=False) | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
+    place: Place | None = None
+    capacity: whole(1, 100_000) | None = None
+    registration_closes_at: Moment | None = None
+    stages: list[Stage] | None = Field(None, min_length=1, max_length=3)
+    organiser: text(300, required=False) | None = None
+
+
+class ActivityCancel(Schema):
+    version: Version
+    reason: text(10_000)
+
+
+class Activity(Schema):
+    id: int
+    programme_id: int
+    kind: ActivityKind
+    title: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    place: str
+    capacity: int
+    registered: int = Field(description="projects registered now")
+    places_left: int
+    registration_closes_at: datetime
+    stages: list[Stage]
+    organiser: str
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+    version: int
+    created_at: datetime
+
+    @classmethod
+    def of(cls, listed: Any) -> "Activity":
+        a = listed.activity
+        return cls.model_validate(_With(a, registered=listed.registered,
+                                        places_left=listed.places_left))
+
+
+class ActivityQuery(Schema):
+    kind: ActivityKind | None = None
+    stage: Stage | None = None
+    upcoming: bool = Field(False, description="only those not over yet and not cancelled")
+    cursor: Cursor | None = None
+
+
+class RegistrationCreate(Schema):
+    project_id: Id
+
+
+class AttendanceInput(Schema):
+    attended: StrictBool
+    outcome: OutcomeKind | None = Field(None, description="what came of it, if anything")
+    outcome_note: text(10_000, required=False) | None = None
+
+
+class Registration(Schema):
+    id: int
+    activity_id: int
+    project_id: int
+    project_title: str = Field(validation_alias=AliasPath("project", "title"))
+    organization_id: int = Field(validation_alias=AliasPath("project", "organization_id"))
+    registered_at: datetime
+    cancelled_at: datetime | None
+    attended: bool | None = Field(description="null until recorded")
+    outcome: OutcomeKind | None
+    outcome_note: str | None
+    recorded_at: datetime | None
+
+
+class ShowcaseQuery(Schema):
+    programme_id: Id | None = None
+    cursor: Cursor | None = None
+
+
+class ShowcaseProject(Schema):
+    """A supported project whose startup put it on the public showcase."""
+
+    id: int
+    title: str
+    field: ProjectField
+    organization: str
+    stages: list[Stage] = Field(description="the stages at which it was funded")
+    description: str = Field(description="in Vietnamese (the English one falls back to it)")
+    description_en: str
+
+
+class ShowcaseInput(Schema):
+    showcase: StrictBool
+    description: text(500, required=False) | None = None
+    description_en: text(500, required=False) | None = None

@@ -1,6 +1,7 @@
 """The data model. Import models from here."""
 
 from grants.models.accounts import SYSTEM, Actor, ApiToken, RoleGrant, System, User
+from grants.models.activities import Activity, ActivityRegistration
 from grants.models.applications import Application, ApplicationRevision
 from grants.models.audit import AuditEvent, AuditHead
 from grants.models.counts import StateCount
@@ -18,6 +19,8 @@ from grants.models.types import utcnow
 __all__ = [
     "FIELDS",
     "SYSTEM",
+    "Activity",
+    "ActivityRegistration",
     "Actor",
     "System",
     "ApiToken",

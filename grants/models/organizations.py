@@ -74,6 +74,8 @@ class Project(db.Model):
     """A startup's project; it lives across stages through a chain of applications."""
 
     __tablename__ = "project"
+    # the public showcase walks the opted-in projects by id
+    __table_args__ = (Index("ix_project_showcase_id", "showcase", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
@@ -81,5 +83,9 @@ class Project(db.Model):
     summary: Mapped[str] = mapped_column(Text, default="")
     field: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the public showcase: the startup's members opt in, with a short public description
+    showcase: Mapped[bool] = mapped_column(default=False)
+    showcase_description: Mapped[str] = mapped_column(String(500), default="")  # Vietnamese
+    showcase_description_en: Mapped[str] = mapped_column(String(500), default="")
 
     organization: Mapped[Organization] = relationship()

@@ -19,6 +19,7 @@ from grants.web.forms import EmptyForm
 
 def register_web(app: Flask) -> None:
     from grants.web import (
+        activities,
         applications,
         apply,
         auth,
@@ -36,7 +37,7 @@ def register_web(app: Flask) -> None:
     )
 
     for module in (public, auth, apply, applications, documents, manage, calls, programmes,
-                   organizations, users, review, funding, pilots, projects):
+                   organizations, users, review, funding, pilots, projects, activities):
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"

@@ -330,3 +330,62 @@ def test_the_ledger_and_the_tranches_cost_as_many_statements_for_1_as_for_4_fund
                 counted(client.get, f"/applications/{application_id}"))
 
     assert costs(fund(1)) == costs(fund(3))
+
+
+def test_the_activities_pages_and_endpoints_cost_as_many_statements_for_3_as_for_12_projects(
+        create_call, create_user, create_organization, create_application, manager_of, login,
+        client, api):
+    """The upcoming list, an activity's page with its registrations (manager and startup),
+    the figures, the showcase, and their endpoints."""
+    from activity_world import activity_body, fund
+
+    from grants.operations import activities
+
+    call = create_call()
+    manager = manager_of(call)
+    programme_id = call.programme_id
+    first = activities.create_activity(manager, programme_id, activity_body(capacity=100))
+    owner = create_user("applicant")
+    organization = create_organization(owner)
+
+    def grow(n: int) -> None:
+        """n more activities, and n more funded projects on the showcase registered for the
+        first activity, with attendance recorded"""
+        for i in range(n):
+            activities.create_activity(manager, programme_id, activity_body(title=f"A{i}"))
+            user = create_user("applicant")
+            application = fund(create_application(user, call, create_organization(user)))
+            activities.set_showcase(user, application.project_id,
+                                    {"showcase": True, "description": "Mô tả"})
+            registration = activities.register(user, first.id,
+                                               {"project_id": application.project_id})
+            activities.record_attendance(manager, first.id, registration.id,
+                                         {"attended": True, "outcome": "lead"})
+        mine = fund(create_application(owner, call, organization))  # the startup's own
+        assert mine.project_id
+
+    login(manager)
+    manager_api, startup_api = api(manager), api(owner)
+    paths = [(client.get, "/activities"), (client.get, f"/activities/{first.id}"),
+             (client.get, f"/programmes/{programme_id}/activities/figures"),
+             (client.get, "/showcase"),
+             (manager_api.get, f"/programmes/{programme_id}/activities"),
+             (manager_api.get, f"/activities/{first.id}/registrations"),
+             (startup_api.get, f"/activities/{first.id}/registrations"),
+             (client.get, "/api/v1/showcase")]
+
+    def costs() -> list[int]:
+        return [counted(get, path) for get, path in paths]
+
+    grow(3)
+    small = costs()
+    client.post("/logout")
+    login(owner)
+    startup_page = counted(client.get, f"/activities/{first.id}")
+    client.post("/logout")
+    login(manager)
+    grow(9)
+    assert costs() == small
+    client.post("/logout")
+    login(owner)
+    assert counted(client.get, f"/activities/{first.id}") == startup_page
