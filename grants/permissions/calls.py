@@ -25,8 +25,11 @@ def can_view_desk(user: User, programme_id: int) -> bool:
     return None in programmes or programme_id in programmes
 
 
-def desk_roles(user: User, programme_id: int) -> frozenset[str]:
-    """The staff roles the user holds in the programme: what its desk's "needs action" and
-    batch actions are for (the workflow definitions say which of them may act)."""
-    return frozenset(g.role for g in user.grants if g.role in STAFF_ROLES
-                     and (g.programme_id is None or g.programme_id == programme_id))
+def desk_roles(user: User, programme_id: int | None,
+               staff_only: bool = True) -> frozenset[str]:
+    """The roles (staff roles, unless `staff_only` is false) the user holds in the programme
+    (in any, when None): what a desk's "needs action" and batch actions are for (the workflow
+    definitions say which of them may act)."""
+    return frozenset(g.role for g in user.grants if (g.role in STAFF_ROLES or not staff_only)
+                     and (programme_id is None or g.programme_id is None
+                          or g.programme_id == programme_id))

@@ -247,3 +247,35 @@ def test_bad_filters_and_batches_get_a_clear_answer(desk, login, client):
         "items": ["x:y", f"{rows[0].id}:2"], "action": "no_such_action", "confirmed": "1"})
     assert garbage.status_code == 200
     assert set(results(garbage).values()) == {"404"}
+
+
+def test_the_api_lists_the_desk_with_the_same_filters(
+        desk, api, create_call, submitted_application, create_user, create_application):
+    call, manager, rows = desk
+    later = create_call(call.programme, stage="incubation")
+    other = submitted_application(later, title="Cold-chain trucks")
+    applications.act(manager, rows[0].id, "declare_ineligible", {"version": 2, "reason": "Old"})
+    client = api(manager)
+
+    def ids(**query) -> list[int]:
+        answer = client.get("/applications", query_string=query)
+        assert answer.status_code == 200, answer.get_json()
+        return [item["id"] for item in answer.get_json()["items"]]
+
+    programme = call.programme_id
+    assert ids(programme_id=programme) == [other.id, rows[2].id, rows[1].id, rows[0].id]
+    assert ids(programme_id=programme, stage="incubation") == [other.id]
+    assert ids(programme_id=programme, needs_action="true") == [other.id, rows[2].id, rows[1].id]
+    assert ids(programme_id=programme, q=applications.reference(rows[1])) == [rows[1].id]
+    assert ids(programme_id=programme, q="saigon pay") == [rows[1].id]
+    assert ids(programme_id=programme, field="logistics") == []
+    for bad in ({"stage": "moon"}, {"field": "alchemy"}, {"q": "x" * 101},
+                {"programme_id": "abc"}):
+        assert client.get("/applications", query_string=bad).status_code == 422, bad
+    # a startup's own: what waits for it is its draft, not what it withdrew
+    startup = create_user("applicant")
+    draft = create_application(startup, later)
+    gone = submitted_application(call, startup)
+    applications.act(startup, gone.id, "withdraw", {"version": 2})
+    assert [item["id"] for item in api(startup).get("/applications", query_string={
+        "needs_action": "true"}).get_json()["items"]] == [draft.id]

@@ -61,6 +61,8 @@ PAGES = {
 ENDPOINTS = {
     "applications as the startup": ("startup", "/applications"),
     "applications as the manager": ("manager", "/applications?call_id={call}"),
+    "the manager's desk": ("manager", "/applications?programme_id={programme}&needs_action=true"
+                           "&stage=pre_incubation&field=hitech_agriculture&q=irrigation"),
     "an application's history": ("manager", "/applications/{first}/history"),
     "calls": ("startup", "/calls"),
     "programmes": ("startup", "/programmes"),
@@ -94,7 +96,7 @@ def test_a_list_endpoint_issues_as_many_statements_for_3_as_for_30_applications(
     who, template = ENDPOINTS[name]
     call, startup, manager, first = world(3)
     client = api({"startup": startup, "manager": manager}[who])
-    path = template.format(call=call.id, first=first)
+    path = template.format(call=call.id, first=first, programme=call.programme_id)
     small = counted(client.get, path)
     world(27)
     assert counted(client.get, path) == small, name
