@@ -110,7 +110,8 @@ def _desk(programme, call, desk_calls: list, endpoint: str, scope: dict):
         filters=filters, link=link, applications=[i.entity for i in items],
         offered=offered, batchable=batchable, asks=asks, counts=counts, waiting=waiting,
         needing=sum(waiting.values()), reference=applications.reference,
-        states=sorted(set(counts) | ({filters["state"]} if filters["state"] else set())),
+        states=list(dict.fromkeys(s.name for c in desk_calls
+                                  for s in calls.definition(c).states)),
         fields=FIELDS, stages=list(labels.STAGES),
         next_before=items[-1].entity.id if more else None,
         funds=ledger.of_calls(in_scope), batch_url=url_for(endpoint + "_batch", **scope))
