@@ -30,6 +30,9 @@ PAGES = {
     "GET /manage/calls": ("manager", "/manage/calls"),
     "GET /manage/calls/<id> (queue)": ("manager", "/manage/calls/{call}"),
     "GET /manage/calls/<id>?q= (search)": ("manager", "/manage/calls/{call}?q=Project%201"),
+    "GET /manage/programmes/<id> (desk)": ("manager", "/manage/programmes/{programme}"),
+    "GET /manage/programmes/<id>?needs=1&q=": (
+        "manager", "/manage/programmes/{programme}?needs=1&q=Project%201"),
     "GET /applications/<id>": ("manager", "/applications/{application}"),
     "GET /calls (public list)": ("startup", "/calls"),
     "API applications (startup)": ("startup", "/api/v1/applications"),

@@ -2,6 +2,7 @@
 
 from flask import g, url_for
 
+from grants import permissions
 from grants.api import api
 from grants.api import schemas as s
 from grants.api.endpoint import endpoint, page, page_size
@@ -28,8 +29,11 @@ def application_list(query: s.ApplicationQuery):
     """Applications the caller may see, newest first"""
     rows = applications.list_applications(
         g.api_user, call_id=query.call_id, state=query.state, before_id=query.cursor,
-        limit=page_size() + 1,
-    )
+        limit=page_size() + 1, programme_id=query.programme_id,
+        stage=query.stage and query.stage.value, field=query.field and query.field.value,
+        search=query.q, waiting_for=permissions.desk_roles(
+            g.api_user, query.programme_id, staff_only=False)
+        if query.needs_action else None)
     answer = page(rows, key=lambda item: item.entity.id)
     answer["items"] = [_application(item) for item in answer["items"]]
     return answer

@@ -495,6 +495,15 @@ class ApplicationQuery(Schema):
     call_id: Id | None = None
     state: ApplicationState | None = None
     cursor: Cursor | None = None
+    # the manager's desk: narrow by programme, stage, field, a search, what waits for the caller
+    programme_id: Id | None = None
+    stage: Stage | None = None
+    field: ProjectField | None = None
+    q: str | None = Field(None, max_length=100, description=(
+        "a reference (HS-2026-000042), or part of the project's title or the startup's name, "
+        "or the start of its registration number"))
+    needs_action: bool = Field(False, description=(
+        "only applications in a state where one of the caller's roles may act"))
 
 
 class BudgetInput(Schema):

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, exists, func, or_, select
+from sqlalchemy import Select, and_, bindparam, exists, false, func, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from grants import audit, labels, outbox, permissions
@@ -714,20 +714,88 @@ def _search(statement: Select, text: str) -> Select:
             Organization.registration_number.like(f"{escaped}%", escape="\\")))))
 
 
+def needs_action(definition: Any, roles: frozenset[str]) -> frozenset[str]:
+    """The states of `definition` from which one of `roles` may take an action the app runs:
+    where an application waits for holders of those roles (the definition says, not the code)."""
+    return frozenset(state for action in definition.actions
+                     if not action.roles.isdisjoint(roles)
+                     and available(KIND.hooks, definition, action.name)
+                     for state in action.sources)
+
+
+def _waiting_for(roles: frozenset[str]):
+    """The applications in a state where `roles` may act, per definition of their call: one
+    EXISTS on the call's pinned workflow per definition that leaves those roles something."""
+    conditions = []
+    for definition in _definitions():
+        states = needs_action(definition, roles)
+        if states:
+            conditions.append(and_(Application.state.in_(sorted(states)), exists(
+                select(Call.id).where(Call.id == Application.call_id,
+                                      Call.workflow_name == definition.name,
+                                      Call.workflow_version == definition.version))))
+    return or_(*conditions) if conditions else false()
+
+
+def _definitions() -> list[Any]:
+    return [d for d in workflows().registry.all() if d.entity == KIND.name]
+
+
+def acting_roles() -> frozenset[str]:
+    """The roles some application workflow lets act."""
+    return frozenset(role for definition in _definitions() for role in definition.role_names)
+
+
+def irreversible(action_name: str) -> bool:
+    """Whether the action leads, in some application workflow, to a state that cannot be
+    left (the state's tag `needs_confirmation`): a person confirms it first."""
+    return any(definition.needs_confirmation(definition.action(action_name))
+               for definition in _definitions() if action_name in definition.action_names)
+
+
+def _filter_problems(state: str | None, stage: str | None, field: str | None
+                     ) -> dict[str, str]:
+    problems = {}
+    if state is not None and state not in _states():
+        problems["state"] = _("Not a state of the application workflows.")
+    if stage is not None and stage not in labels.STAGES:
+        problems["stage"] = _("Not a stage of the programme.")
+    if field is not None and field not in FIELDS:
+        problems["field"] = _("Not a field of the programme.")
+    return problems
+
+
 def list_applications(actor: Actor, *, call_id: int | None = None, state: str | None = None,
                       as_roles: frozenset[str] | None = None, before_id: int | None = None,
-                      limit: int = 50, search: str | None = None) -> list[Seen]:
+                      limit: int = 50, search: str | None = None,
+                      programme_id: int | None = None, stage: str | None = None,
+                      field: str | None = None, waiting_for: frozenset[str] | None = None,
+                      ids: list[int] | None = None) -> list[Seen]:
     """What the actor may see (as one of `as_roles`, when given), newest first,
-    keyset-paginated by id, each with the actor's roles on it; `search` narrows it (see
-    `_search`)."""
-    if state is not None and state not in _states():
-        raise Invalid(_("Some fields are not valid."),
-                      {"state": _("Not a state of the application workflows.")})
+    keyset-paginated by id, each with the actor's roles on it. Narrowed by call, programme,
+    state, the call's stage, the project's field, `ids`, `search` (see `_search`) and
+    `waiting_for`: only applications in a state where one of those roles may act
+    (`needs_action`)."""
+    problems = _filter_problems(state, stage, field)
+    if problems:
+        raise Invalid(_("Some fields are not valid."), problems)
     statement = query(KIND, actor, only=as_roles).order_by(Application.id.desc()).limit(limit)
     if call_id is not None:
         statement = statement.where(Application.call_id == call_id)
     if state is not None:
         statement = statement.where(Application.state == state)
+    if programme_id is not None or stage is not None:
+        statement = statement.where(exists(select(Call.id).where(
+            Call.id == Application.call_id,
+            true() if programme_id is None else Call.programme_id == programme_id,
+            true() if stage is None else Call.stage == stage)))
+    if field is not None:
+        statement = statement.where(exists(select(Project.id).where(
+            Project.id == Application.project_id, Project.field == field)))
+    if waiting_for is not None:
+        statement = statement.where(_waiting_for(waiting_for))
+    if ids is not None:
+        statement = statement.where(Application.id.in_(ids[:MAX_BATCH]))
     if before_id is not None:
         statement = statement.where(Application.id < before_id)
     if search and search.strip():

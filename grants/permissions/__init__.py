@@ -19,7 +19,13 @@ from collections.abc import Iterable
 
 from grants.models import Role, User
 from grants.permissions.applications import roles_on_applications
-from grants.permissions.calls import can_create_call, can_edit_call, can_view_queue
+from grants.permissions.calls import (
+    can_create_call,
+    can_edit_call,
+    can_view_desk,
+    can_view_queue,
+    desk_roles,
+)
 from grants.permissions.organizations import (
     MEMBER,
     OWNER,
@@ -57,7 +63,9 @@ __all__ = [
     "can_manage_users",
     "can_view",
     "can_view_organization",
+    "can_view_desk",
     "can_view_queue",
+    "desk_roles",
     "grant_shape",
     "held",
     "is_member",

@@ -124,3 +124,38 @@ def test_the_decision_page_shows_the_request_the_cap_the_budget_left_and_the_rev
     login(startup)
     assert "left in the call" not in client.get(f"/applications/{second.id}").get_data(
         as_text=True)
+
+
+def test_each_decision_reaches_each_member_in_their_own_language(reviewed, create_call):
+    call = create_call()
+    manager, rejected = reviewed(call)
+    _, waiting = reviewed(call)
+    applications.act(manager, rejected.id, "reject",
+                     {"version": 1, "reason": "Thị trường chưa rõ"})
+    applications.act(manager, waiting.id, "waitlist", {"version": 1})
+    rejection = dict(mails_about(rejected)["rejection_notice"])
+    assert sorted(rejection) == ["en", "vi"]
+    assert "không được chọn" in rejection["vi"] and "Thị trường chưa rõ" in rejection["vi"]
+    assert "not selected" in rejection["en"]
+    waitlisted = dict(mails_about(waiting)["waitlist_notice"])
+    assert sorted(waitlisted) == ["en", "vi"]
+    assert "danh sách chờ" in waitlisted["vi"] and "waiting list" in waitlisted["en"]
+    assert applications.reference(waiting) in waitlisted["vi"]
+
+
+def test_a_batch_rejection_from_the_desk_mails_each_startup_once_per_member(
+        reviewed, create_call, login, client):
+    call = create_call()
+    manager, first = reviewed(call)
+    _, second = reviewed(call)
+    manager.locale = "en"
+    db.session.commit()
+    login(manager)
+    page = client.post(f"/manage/calls/{call.id}/batch", data={
+        "items": [f"{first.id}:1", f"{second.id}:1"], "action": "reject",
+        "reason": "Too early for this stage", "confirmed": "1"})
+    assert page.status_code == 200 and page.get_data(as_text=True).count("✓") == 2
+    for application in (first, second):
+        mails = mails_about(application)["rejection_notice"]
+        assert sorted(locale for locale, _text in mails) == ["en", "vi"]
+        assert all("Too early for this stage" in text for _locale, text in mails)

@@ -50,12 +50,19 @@ PAGES = {
     "manager's calls": ("manager", "/manage/calls"),
     "manager's queue": ("manager", "/manage/calls/{call}"),
     "manager's queue, searched": ("manager", "/manage/calls/{call}?q=irrigation"),
+    "manager's queue, what waits for them": ("manager", "/manage/calls/{call}?needs=1"),
+    "programme's desk": ("manager", "/manage/programmes/{programme}"),
+    "programme's desk, filtered": (
+        "manager", "/manage/programmes/{programme}?stage=pre_incubation&state=submitted"
+        "&field=hitech_agriculture&needs=1&q=irrigation&call={call}"),
     "application page": ("startup", "/applications/{first}"),
     "public list of open calls": ("startup", "/calls"),
 }
 ENDPOINTS = {
     "applications as the startup": ("startup", "/applications"),
     "applications as the manager": ("manager", "/applications?call_id={call}"),
+    "the manager's desk": ("manager", "/applications?programme_id={programme}&needs_action=true"
+                           "&stage=pre_incubation&field=hitech_agriculture&q=irrigation"),
     "an application's history": ("manager", "/applications/{first}/history"),
     "calls": ("startup", "/calls"),
     "programmes": ("startup", "/programmes"),
@@ -77,7 +84,7 @@ def test_a_list_page_issues_as_many_statements_for_3_as_for_30_applications(
     who, template = PAGES[name]
     call, startup, manager, first = world(3)
     login({"startup": startup, "manager": manager}[who])
-    path = template.format(call=call.id, first=first)
+    path = template.format(call=call.id, first=first, programme=call.programme_id)
     small = counted(client.get, path)
     world(27)
     assert counted(client.get, path) == small, name
@@ -89,7 +96,7 @@ def test_a_list_endpoint_issues_as_many_statements_for_3_as_for_30_applications(
     who, template = ENDPOINTS[name]
     call, startup, manager, first = world(3)
     client = api({"startup": startup, "manager": manager}[who])
-    path = template.format(call=call.id, first=first)
+    path = template.format(call=call.id, first=first, programme=call.programme_id)
     small = counted(client.get, path)
     world(27)
     assert counted(client.get, path) == small, name

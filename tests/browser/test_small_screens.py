@@ -117,10 +117,19 @@ def test_every_page_of_the_demo_flow_fits_a_phone_screen(new_page, fits):
     expect(manager).to_have_url(re.compile(r"/manage/calls/\d+$"))
     expect(manager.locator("#queue tbody tr", has_text=title)).to_have_count(1)
     fits(manager, "manager-queue")
+    manager.locator("main a[href*='/manage/programmes/']").first.click()
+    expect(manager.locator("#desk-calls")).to_be_visible()
+    fits(manager, "programme-desk")
+    manager.check("#queue tbody input[type=checkbox]")
+    manager.select_option("#batch-action-name", "declare_ineligible")
+    manager.locator("#batch-submit").click()
+    expect(manager.locator("#batch-confirm")).to_be_visible()
+    fits(manager, "desk-batch-confirm")
+    manager.locator("#batch-confirm a.btn.secondary").click()  # cancel: nothing changes
     manager.goto(f"/applications/{application_id}")
     expect(history_rows(manager)).to_have_count(SUBMITTED_ROWS)
     fits(manager, "manager-application")
     manager.goto("/profile")
     fits(manager, "manager-profile")
-    assert fits.taken == 19
+    assert fits.taken == 21
     assert not fits.too_wide, f"wider than a {PHONE} px screen: {fits.too_wide}"
