@@ -74,9 +74,12 @@ def _integer(value: Any) -> int:
     return number
 
 
+MAX_ID = 2**31 - 1  # identifiers are 32-bit integers in the database
+
+
 def _id(value: Any) -> int:
     number = _whole_number(value)
-    if number is None or number < 1:
+    if number is None or not 1 <= number <= MAX_ID:
         raise ValueError("must be a positive identifier")
     return number
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from grants import audit, labels
 from grants.extensions import db
+from grants.inputs import MAX_ID
 from grants.models import (
     Actor,
     Application,
@@ -17,12 +18,14 @@ from grants.models import (
     Evaluation,
     Pilot,
     Project,
+    Role,
     Stage,
     Tranche,
 )
 from grants.operations import applications, calls, ledger
 from grants.operations.errors import NotFound
 from grants.operations.workflow import Context, query, seen, workflows
+from grants.permissions.rules import STAFF_ROLES
 
 STAGES = [stage.value for stage in Stage]  # in order: the stage enum is the programme's path
 hooks = applications.hooks
@@ -113,14 +116,20 @@ class Step:
     evaluation_score: int | None
 
 
+# Who reads a project's path: its startup and the programmes' staff; a reviewer judges one
+# application, not the project's money and outcomes.
+PATH_ROLES = frozenset({Role.APPLICANT.value, *STAFF_ROLES})
+
+
 def path(actor: Actor, project_id: Any) -> tuple[Project, list[Step]]:
-    """The project and its applications the actor may see, stage by stage (404 when they may
-    see none): three statements whatever the length of the path."""
-    if not isinstance(project_id, int) or isinstance(project_id, bool):
+    """The project and its applications the actor may see as its startup or as staff, stage by
+    stage (404 when they may see none): three statements whatever the length of the path."""
+    if not isinstance(project_id, int) or isinstance(project_id, bool) \
+            or not 1 <= project_id <= MAX_ID:
         raise NotFound(_("Not found."))
-    statement = query(applications.KIND, actor).where(Application.project_id == project_id) \
-        .order_by(Application.id).limit(50)
-    items = seen(applications.KIND, actor, statement)
+    statement = query(applications.KIND, actor, only=PATH_ROLES) \
+        .where(Application.project_id == project_id).order_by(Application.id).limit(50)
+    items = seen(applications.KIND, actor, statement, only=PATH_ROLES)
     if not items:
         raise NotFound(_("Not found."))
     ids = [item.entity.id for item in items]

@@ -208,3 +208,21 @@ def test_the_managers_pages_record_the_pilot_and_the_evaluation_keeping_what_was
     page = client.get(f"/applications/{application.id}")
     assert "Hợp tác xã Tân Phú".encode() in page.data and b"pilot-form" not in page.data
     assert client.post(f"/applications/{application.id}/pilot", data=PLAN).status_code == 403
+
+
+def test_a_reviewer_does_not_read_the_projects_path_and_odd_ids_are_refused_cleanly(
+        signed, submitted_application, reviewers_of, api, login, client):
+    from grants.operations import reviews
+
+    manager, _startup, application = completed(signed)
+    judged = submitted_application(application.call)
+    [reviewer] = reviewers_of(application.call)
+    assignment = reviews.assign(manager, judged.id, {"reviewer_id": reviewer.id})
+    reviews.declare(reviewer, assignment.id, {"conflict": False})
+    assert api(reviewer).get(f"/applications/{judged.id}").status_code == 200
+    assert api(reviewer).get(f"/projects/{judged.project_id}").status_code == 404
+    login(manager)
+    assert client.get("/projects/99999999999999999999").status_code == 404
+    with pytest.raises(Invalid):
+        applications.act(manager, application.id, "promote",
+                         {"version": 6, "target_call_id": 2**40})
