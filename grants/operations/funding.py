@@ -39,10 +39,9 @@ from grants.operations.workflow import (
     workflows,
 )
 from grants.permissions.funding import roles_on_tranches
-from grants.permissions.rules import staff_programme_ids
+from grants.permissions.rules import MANAGING, staff_programme_ids
 
 TRANCHE = ledger.TRANCHE
-MANAGING = (Role.MANAGER.value, Role.ADMIN.value)
 MAX_TRANCHES = 24
 REPORT_REMINDER = timedelta(days=7)  # the startup is reminded this long before a report is due
 

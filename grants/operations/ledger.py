@@ -59,8 +59,7 @@ def of_calls(calls: list[Call]) -> dict[int, Ledger]:
         .where(Application.call_id.in_(ids))
         .group_by(Application.call_id, Application.state, Tranche.state)).all()
     registry = workflows().registry
-    tranche = registry.latest(TRANCHE)
-    released_states, paid_states = tranche.tagged("money_released"), tranche.tagged("money_paid")
+    released_states, paid_states = money_states()
     committing = {call.id: registry.get(call.workflow_name, call.workflow_version)
                   .tagged("commits_budget") for call in calls}
     committed, released, paid = defaultdict(int), defaultdict(int), defaultdict(int)
@@ -76,6 +75,29 @@ def of_calls(calls: list[Call]) -> dict[int, Ledger]:
             paid[call_id] += int(amount)
     return {call.id: Ledger(call.budget, committed[call.id], released[call.id], paid[call.id])
             for call in calls}
+
+
+def money_states() -> tuple[frozenset[str], frozenset[str]]:
+    """The tranche states whose money has left the budget, and those whose payment is recorded:
+    the definition's, by their tags."""
+    tranche = workflows().registry.latest(TRANCHE)
+    return tranche.tagged("money_released"), tranche.tagged("money_paid")
+
+
+def of_applications(ids: list[int]) -> dict[int, Ledger]:
+    """What was released to and paid to each application, by id, in one statement (an
+    application's budget and commitment are its call's, not its own)."""
+    released_states, paid_states = money_states()
+    released, paid = defaultdict(int), defaultdict(int)
+    for application_id, state, amount in db.session.execute(
+            select(Tranche.application_id, Tranche.state, func.sum(Tranche.amount))
+            .where(Tranche.application_id.in_(ids))
+            .group_by(Tranche.application_id, Tranche.state)):
+        if state in released_states:
+            released[application_id] += int(amount)
+        if state in paid_states:
+            paid[application_id] += int(amount)
+    return {i: Ledger(released=released[i], paid=paid[i]) for i in ids}
 
 
 def of_call(call: Call) -> Ledger:

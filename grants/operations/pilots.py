@@ -19,8 +19,8 @@ from grants.operations import applications, calls
 from grants.operations.core import Validator, transaction
 from grants.operations.errors import Conflict, Forbidden
 from grants.operations.workflow import Context, Seen, load
+from grants.permissions.rules import MANAGING
 
-MANAGING = ("manager", "admin")
 MAX_TEXT = 10_000
 hooks = applications.hooks
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from grants import audit, labels
 from grants.extensions import db
@@ -20,11 +20,10 @@ from grants.models import (
     Project,
     Role,
     Stage,
-    Tranche,
 )
 from grants.operations import applications, calls, ledger
 from grants.operations.errors import NotFound
-from grants.operations.workflow import Context, query, seen, workflows
+from grants.operations.workflow import Context, query, seen
 from grants.permissions.rules import STAFF_ROLES
 
 STAGES = [stage.value for stage in Stage]  # in order: the stage enum is the programme's path
@@ -133,12 +132,7 @@ def path(actor: Actor, project_id: Any) -> tuple[Project, list[Step]]:
     if not items:
         raise NotFound(_("Not found."))
     ids = [item.entity.id for item in items]
-    tranche = workflows().registry.latest(ledger.TRANCHE)
-    released_states, paid_states = tranche.tagged("money_released"), tranche.tagged("money_paid")
-    money = db.session.execute(
-        select(Tranche.application_id, Tranche.state, func.sum(Tranche.amount))
-        .where(Tranche.application_id.in_(ids))
-        .group_by(Tranche.application_id, Tranche.state)).all()
+    money = ledger.of_applications(ids)
     outcomes = {row.id: row for row in db.session.execute(
         select(Application.id, Pilot.verdict.label("pilot"),
                Evaluation.verdict.label("evaluation"), Evaluation.score)
@@ -148,13 +142,9 @@ def path(actor: Actor, project_id: Any) -> tuple[Project, list[Step]]:
     steps = []
     for item in items:
         application = item.entity
-        mine = [(state, int(amount)) for app_id, state, amount in money
-                if app_id == application.id]
-        outcome = outcomes[application.id]
-        steps.append(Step(application,
-                          sum(a for s, a in mine if s in released_states),
-                          sum(a for s, a in mine if s in paid_states),
-                          outcome.pilot, outcome.evaluation, outcome.score))
+        outcome, figures = outcomes[application.id], money[application.id]
+        steps.append(Step(application, figures.released, figures.paid, outcome.pilot,
+                          outcome.evaluation, outcome.score))
     steps.sort(key=lambda step: (STAGES.index(step.application.call.stage),
                                  step.application.id))
     return items[0].entity.project, steps

@@ -45,10 +45,10 @@ from grants.operations.applications import KIND, hooks, reference, reference_of
 from grants.operations.core import Validator, by_id, transaction
 from grants.operations.errors import Conflict, Forbidden, Invalid, NotFound
 from grants.operations.workflow import Context, load
+from grants.permissions.rules import MANAGING
 
 ASSIGNMENT = "review_assignment"  # the audit's entity_type of an assignment
 REVIEW = "review"
-MANAGING = (Role.MANAGER.value, Role.ADMIN.value)
 MAX_PER_APPLICATION = 20
 MAX_COMMENT = 10_000
 SUBMIT = "submit"  # the review body's flag that submits it (BRIEF section 7)

@@ -10,10 +10,16 @@
 
 from sqlalchemy import exists, select
 
-from grants.models import Activity, ActivityRegistration, Membership, Project, Role, User
-from grants.permissions.rules import ACTOR, STAFF_ROLES, Roles, in_programmes, programmes_where
+from grants.models import Activity, ActivityRegistration, Membership, Project, User
+from grants.permissions.rules import (
+    ACTOR,
+    MANAGING,
+    STAFF_ROLES,
+    Roles,
+    in_programmes,
+    programmes_where,
+)
 
-MANAGING = (Role.MANAGER.value, Role.ADMIN.value)
 MEMBER = "member"  # the role of a startup's member on its project's registration
 
 

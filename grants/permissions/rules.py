@@ -22,6 +22,9 @@ def grant_shape(user: User) -> tuple:
 
 STAFF_ROLES = (Role.MANAGER.value, Role.AUDITOR.value, Role.ADMIN.value)
 
+# The roles that run a programme: they decide, fund, plan pilots and organise activities.
+MANAGING = (Role.MANAGER.value, Role.ADMIN.value)
+
 
 def programmes_where(user: User, role: str) -> set[int | None]:
     """Programme ids where the user holds `role`; None in the set means every programme."""

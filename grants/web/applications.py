@@ -20,6 +20,7 @@ from grants.operations import (
     workflow,
 )
 from grants.operations.applications import KIND
+from grants.permissions.rules import MANAGING
 from grants.web.apply import documents_url
 from grants.web.forms import EmptyForm
 
@@ -60,7 +61,7 @@ def _outcomes(item, offered, typed: dict | None) -> dict:
     application = item.entity
     pilot, evaluation = pilots.of(item)
     tags = calls.definition(application.call).state(application.state).tags
-    managing = bool(set(pilots.MANAGING) & item.roles)
+    managing = bool(set(MANAGING) & item.roles)
     return {"pilot": pilot, "evaluation": evaluation, "typed": typed or {},
             "pilot_form": managing and "pilot_open" in tags,
             "evaluation_form": managing and "evaluation_open" in tags,
@@ -75,7 +76,7 @@ AGREEMENT_ROWS = 4  # tranche rows the agreement form offers at least (two more 
 def _agreement(item, typed: dict | None) -> dict | None:
     """The agreement form, for the programme's managers while it may be set: what was typed,
     else the tranches saved, else the startup's milestones to start from."""
-    if not (set(funding.MANAGING) & item.roles) or not funding.agreement_open(item.entity):
+    if not (set(MANAGING) & item.roles) or not funding.agreement_open(item.entity):
         return None
     application = item.entity
     if typed is not None:
