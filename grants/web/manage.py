@@ -151,14 +151,20 @@ def _batch(programme_id: int, back: str):
         return redirect(back)
     data = {name: form[name] for name in BATCH_FIELDS if form.get(name, "").strip()}
     if applications.irreversible(action) and not form.get("confirmed"):
-        chosen = [i["id"] for i in items if i["id"]]
         return render_template(
             "manage/confirm.html", action=action, values=values, data=data, back=back,
-            applications=[s.entity for s in applications.list_applications(
-                current_user, ids=chosen, limit=applications.MAX_BATCH)],
-            reference=applications.reference)
+            applications=_named(items).values(), reference=applications.reference)
     outcomes = applications.act_many(current_user, action, items, data)
-    return render_template("manage/batch.html", action=action, outcomes=outcomes, back=back)
+    return render_template("manage/batch.html", action=action, outcomes=outcomes, back=back,
+                           named=_named(items), reference=applications.reference)
+
+
+def _named(items: list[dict]) -> dict:
+    """The chosen applications the reader may see, by id, to name them by reference and
+    project (one statement)."""
+    chosen = [i["id"] for i in items if i["id"]]
+    return {s.entity.id: s.entity for s in applications.list_applications(
+        current_user, ids=chosen, limit=applications.MAX_BATCH)}
 
 
 @bp.post("/calls/<int:call_id>/batch")

@@ -27,6 +27,7 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 TIMEOUT_MS = 15_000
+PHONE_WIDTH = 375
 
 
 def pytest_collection_modifyitems(items):
@@ -118,7 +119,9 @@ def page(new_page) -> Page:
 
 @pytest.fixture
 def shot(request) -> Callable[[Page, str], Path]:
-    """shot(page, name) saves a full-page PNG as screenshots/<test name>/<nn>-<name>.png."""
+    """shot(page, name) saves full-page PNGs of the page as a desk sees it (1280 px wide) and as
+    a phone does (375 px): screenshots/<test name>/<nn>-<name>-<width>.png, for a person to look
+    at. The page is put back to its width afterwards."""
     SCREENSHOTS.mkdir(exist_ok=True)
     folder = SCREENSHOTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
     folder.mkdir(exist_ok=True)
@@ -128,8 +131,12 @@ def shot(request) -> Callable[[Page, str], Path]:
 
     def take(page: Page, name: str) -> Path:
         taken.append(name)
-        path = folder / f"{len(taken):02d}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
+        size = page.viewport_size
+        for width in (size["width"], PHONE_WIDTH):
+            page.set_viewport_size({"width": width, "height": size["height"]})
+            path = folder / f"{len(taken):02d}-{name}-{width}.png"
+            page.screenshot(path=str(path), full_page=True)
+        page.set_viewport_size(size)
+        return folder / f"{len(taken):02d}-{name}-{size['width']}.png"
 
     return take
