@@ -160,6 +160,15 @@ def verdict(name: str | None) -> str:
     return _named(VERDICTS, name)
 
 
+# The languages a mentor advises in (grants/models/mentors.py LANGUAGES).
+LANGUAGES = {"vi": _l("Vietnamese"), "en": _l("English"), "fr": _l("French"),
+             "de": _l("German"), "ja": _l("Japanese"), "ko": _l("Korean"), "zh": _l("Chinese")}
+
+
+def language(code: str | None) -> str:
+    return _named(LANGUAGES, code)
+
+
 # What an application's history names its children by.
 ENTITIES = {
     "tranche": _l("Tranche"),

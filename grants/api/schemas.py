@@ -1004,6 +1004,10 @@ class ProjectPath(Schema):
     field: str
     organization_id: int
     steps: list[ProjectStep]
+    activities: list["ProjectActivity"] = Field(description=(
+        "the activities it registered for, with attendance and outcome (its startup and staff)"))
+    mentors: list["ProjectMentor"] = Field(description=(
+        "its mentors and their sessions, newest first (whoever reads each match)"))
 
 
 # --- batch actions -----------------------------------------------------------------------------
@@ -1159,3 +1163,109 @@ class ShowcaseInput(Schema):
     showcase: StrictBool
     description: text(500, required=False) | None = None
     description_en: text(500, required=False) | None = None
+
+
+# --- mentors ----------------------------------------------------------------------------
+
+from grants.models.mentors import LANGUAGES as _MENTOR_LANGUAGES  # noqa: E402
+
+Language = StrEnum("Language", [(code, code) for code in _MENTOR_LANGUAGES])
+Language.__doc__ = "A language a mentor advises in (ISO 639-1)."
+
+
+class MentorQuery(Schema):
+    field: ProjectField | None = Field(None, description="mentors with this expertise")
+    language: Language | None = None
+    programme_id: Id | None = Field(None, description="mentors of this programme")
+    cursor: Cursor | None = None
+
+
+class MentorProfileInput(Schema):
+    expertise: list[ProjectField] = Field(min_length=1, max_length=len(FIELDS))
+    languages: list[Language] = Field(min_length=1, max_length=len(_MENTOR_LANGUAGES))
+    availability: text(500)
+    bio: text(5000, required=False) | None = None
+
+
+class Mentor(Schema):
+    """A mentor of the network, with their profile (empty lists until they write it)."""
+
+    id: int
+    name: str
+    email: str
+    expertise: list[ProjectField]
+    languages: list[Language]
+    availability: str
+    bio: str
+    active_matches: int = Field(description="projects they are matched to now")
+
+    @classmethod
+    def of(cls, listed: Any) -> "Mentor":
+        p = listed.profile
+        return cls(id=listed.mentor.id, name=listed.mentor.name, email=listed.mentor.email,
+                   expertise=p.expertise if p else [], languages=p.languages if p else [],
+                   availability=p.availability if p else "", bio=p.bio if p else "",
+                   active_matches=listed.matches)
+
+
+class MentorshipCreate(Schema):
+    mentor_id: Id
+    programme_id: Id | None = Field(None, description=(
+        "the programme of the match; by default the first the project was funded in that "
+        "the caller manages"))
+
+
+class MentorshipEnd(Schema):
+    reason: text(2000)
+
+
+class Mentorship(Schema):
+    """A mentor matched to a project. The project's summary is not here: the mentor reads it
+    at GET /projects/{id} once they declared no conflict."""
+
+    id: int
+    project_id: int
+    project_title: str = Field(validation_alias=AliasPath("project", "title"))
+    organization: str = Field(validation_alias=AliasPath("project", "organization", "name"),
+                              description="the startup, named so that the mentor can declare")
+    programme_id: int
+    mentor_id: int
+    mentor_name: str = Field(validation_alias=AliasPath("mentor", "name"))
+    declaration: Declaration
+    recusal_reason: str | None = Field(description=(
+        "the mentor's and the staff's to read: the startup never sees a recused match"))
+    matched_at: datetime
+    ended_at: datetime | None
+
+
+class SessionCreate(Schema):
+    held_on: Day = Field(description="the day it was held, in Ho Chi Minh City; not later "
+                                     "than today nor before the match")
+    topic: text(300)
+    notes: text(10_000)
+
+
+class MentoringSession(Schema):
+    id: int
+    mentorship_id: int
+    held_on: date
+    topic: str
+    notes: str
+    logged_at: datetime
+
+
+class ProjectActivity(Schema):
+    activity_id: int
+    title: str = Field(validation_alias=AliasPath("activity", "title"))
+    kind: ActivityKind = Field(validation_alias=AliasPath("activity", "kind"))
+    starts_at: datetime = Field(validation_alias=AliasPath("activity", "starts_at"))
+    attended: bool | None = Field(description="null until recorded")
+    outcome: OutcomeKind | None
+    outcome_note: str | None
+
+
+class ProjectMentor(Mentorship):
+    sessions: list[MentoringSession]
+
+
+ProjectPath.model_rebuild()

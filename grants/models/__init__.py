@@ -8,6 +8,7 @@ from grants.models.counts import StateCount
 from grants.models.documents import Document
 from grants.models.enums import FIELDS, Role, Stage
 from grants.models.funding import Tranche
+from grants.models.mentors import MentoringSession, MentorProfile, Mentorship
 from grants.models.notifications import Notification
 from grants.models.organizations import Invitation, Membership, Organization, Project
 from grants.models.pilots import Evaluation, Pilot
@@ -34,6 +35,9 @@ __all__ = [
     "DraftReminder",
     "Invitation",
     "Membership",
+    "MentorProfile",
+    "MentoringSession",
+    "Mentorship",
     "Notification",
     "Organization",
     "Pilot",

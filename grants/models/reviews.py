@@ -19,25 +19,28 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from grants.extensions import db
 from grants.models.accounts import User
 from grants.models.applications import Application
+from grants.models.declarations import (  # noqa: F401 (the reviewers' names of the answers)
+    DECLARATION_KNOWN,
+    DECLARATIONS,
+    NO_CONFLICT,
+    RECUSED,
+    UNDECLARED,
+    Declared,
+)
 from grants.models.types import UTCDateTime, utcnow
 
-# What a reviewer declared about a conflict of interest with an application.
-UNDECLARED = "none"
-NO_CONFLICT = "no_conflict"
-RECUSED = "recused"
-DECLARATIONS = (UNDECLARED, NO_CONFLICT, RECUSED)
 RECOMMENDATIONS = ("yes", "maybe", "no")
 
 
-class ReviewAssignment(db.Model):
-    """One reviewer asked to review one application. Never twice the same pair: an assignment
-    that was removed is reactivated when the pair is assigned again; a recusal stays."""
+class ReviewAssignment(Declared, db.Model):
+    """One reviewer asked to review one application, who declares a conflict of interest with
+    it first (`Declared`). Never twice the same pair: an assignment that was removed is
+    reactivated when the pair is assigned again; a recusal stays."""
 
     __tablename__ = "review_assignment"
     __table_args__ = (
         UniqueConstraint("application_id", "reviewer_id"),
-        CheckConstraint("declaration IN ('none', 'no_conflict', 'recused')",
-                        name="declaration_known"),
+        CheckConstraint(DECLARATION_KNOWN, name="declaration_known"),
         # the reviewer's queue and load; a call's assignments for the ranking and auto-assign
         Index("ix_review_assignment_reviewer_id_id", "reviewer_id", "id"),
         Index("ix_review_assignment_call_id_reviewer_id", "call_id", "reviewer_id"),
@@ -49,9 +52,6 @@ class ReviewAssignment(db.Model):
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    declaration: Mapped[str] = mapped_column(String(16), default=UNDECLARED)
-    declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    recusal_reason: Mapped[str | None] = mapped_column(Text)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     application: Mapped[Application] = relationship()
@@ -61,15 +61,6 @@ class ReviewAssignment(db.Model):
     @property
     def active(self) -> bool:
         return self.cancelled_at is None
-
-    @property
-    def recused(self) -> bool:
-        return self.declaration == RECUSED
-
-    @property
-    def unlocked(self) -> bool:
-        """The reviewer declared no conflict: the application's content is theirs to read."""
-        return self.active and self.declaration == NO_CONFLICT
 
 
 class Review(db.Model):

@@ -40,7 +40,7 @@ from grants.models.reviews import (
     Review,
     ReviewAssignment,
 )
-from grants.operations import calls
+from grants.operations import calls, declarations
 from grants.operations.applications import KIND, hooks, reference, reference_of
 from grants.operations.core import Validator, by_id, transaction
 from grants.operations.errors import Conflict, Forbidden, Invalid, NotFound
@@ -415,24 +415,13 @@ def my_assignment(actor: Actor, assignment_id: Any, *, lock: bool = False) -> Re
 
 def declare(actor: Actor, assignment_id: Any, data: Any) -> ReviewAssignment:
     """`{conflict: false}` unlocks the application's content; `{conflict: true, reason}`
-    recuses (the application then needs another reviewer)."""
-    v = Validator(data)
-    conflict = v.boolean("conflict")
-    if "conflict" not in data:
-        v.fail("conflict", _("This field is required."))
-    reason = v.text("reason", required=conflict is True, max_length=2000)
-    v.check()
+    recuses (the application then needs another reviewer): the rule of
+    grants/operations/declarations.py."""
+    conflict, reason = declarations.parse(data)
     with transaction():
         assignment = my_assignment(actor, assignment_id, lock=True)
-        if not assignment.active:
-            raise Conflict(_("This assignment was removed."))
-        if assignment.declaration != UNDECLARED:
-            raise Conflict(_("You have already declared on this assignment."))
-        assignment.declaration = RECUSED if conflict else NO_CONFLICT
-        assignment.declared_at = utcnow()
-        assignment.recusal_reason = reason if conflict else None
-        _record(actor, assignment, "recuse" if conflict else "declare_no_conflict",
-                Role.REVIEWER.value, reason=reason if conflict else None)
+        action = declarations.declare(assignment, conflict, reason)
+        _record(actor, assignment, action, Role.REVIEWER.value, reason=reason)
     return assignment
 
 

@@ -27,6 +27,7 @@ def register_web(app: Flask) -> None:
         documents,
         funding,
         manage,
+        mentors,
         organizations,
         pilots,
         programmes,
@@ -37,7 +38,7 @@ def register_web(app: Flask) -> None:
     )
 
     for module in (public, auth, apply, applications, documents, manage, calls, programmes,
-                   organizations, users, review, funding, pilots, projects, activities):
+                   organizations, users, review, funding, pilots, projects, activities, mentors):
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"

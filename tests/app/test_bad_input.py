@@ -180,7 +180,8 @@ def test_an_oversized_body_at_any_web_post_route_gets_413_signed_in_or_not(
            "programme_id": str(application.call.programme_id),
            "organization_id": str(application.project.organization_id), "user_id": "1",
            "invitation_id": "1", "grant_id": "1", "token": "x" * 43,
-           "assignment_id": "1", "tranche_id": "1", "activity_id": "1", "registration_id": "1"}
+           "assignment_id": "1", "tranche_id": "1", "activity_id": "1", "registration_id": "1",
+           "mentorship_id": "1", "project_id": "1"}
     # /logout last: without the CSRF check it signs out before anything reads the body
     paths = sorted((fill(path, ids) for path in web_post_routes(app)), key="/logout".__eq__)
     assert len(paths) >= 10

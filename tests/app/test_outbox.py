@@ -231,11 +231,12 @@ def test_enqueue_refuses_unknown_messages_missing_keys_and_values_json_cannot_ca
 
 def test_the_messages_are_the_mail_templates_each_with_subject_text_and_html():
     # (the reviewers' mails are tested in test_assignments.py, the tranches' in test_funding.py,
-    # the activities' in test_activities.py)
+    # the activities' in test_activities.py, the mentors' in test_mentors.py)
     assert sorted(outbox.MESSAGES) == sorted(EXPECTED.keys() | NOT_ABOUT_AN_APPLICATION | {
         "review_assigned", "review_reminder", "review_unassigned", "tranche_requested",
         "tranche_update", "promotion_notice", "activity_registered", "activity_changed",
-        "activity_cancelled", "activity_reminder"})
+        "activity_cancelled", "activity_reminder", "mentor_matched",
+        "mentoring_session_logged"})
     for message in outbox.MESSAGES:
         for part in (".subject.txt", ".txt", ".html"):
             assert (outbox.MAIL_TEMPLATES / f"{message}{part}").is_file(), (message, part)
