@@ -55,11 +55,41 @@ PAGES = {
     "API activities (programme)": ("startup", "/api/v1/programmes/{programme}/activities"),
     "GET /showcase": ("startup", "/showcase"),
     "API showcase": ("startup", "/api/v1/showcase"),
+    "GET /mentors (network)": ("manager", "/mentors"),
+    "API mentors": ("manager", "/api/v1/mentors"),
+    "GET /mentorships (mentor)": ("mentor", "/mentorships"),
+    "GET /mentorships/<id>": ("mentor", "/mentorships/{mentorship}"),
+    "API sessions": ("mentor", "/api/v1/mentorships/{mentorship}/sessions"),
+    "GET /projects/<id> (mentor)": ("mentor", "/projects/{project}"),
+    "API project (manager)": ("manager", "/api/v1/projects/{project}"),
 }
 LOGINS = {"startup": ("startup@demo.local", "demo-startup"),
           "manager": ("manager@demo.local", "demo-manager"),
           "admin": ("admin@demo.local", "demo-admin"),
-          "reviewer": ("reviewer@demo.local", "demo-reviewer")}
+          "reviewer": ("reviewer@demo.local", "demo-reviewer"),
+          "mentor": ("mentor@demo.local", "demo-mentor")}
+
+
+def mentored_project() -> tuple[int, int]:
+    """The demo mentor matched to a funded project, cleared, with a few sessions: (the match's
+    id, the project's id)."""
+    from grants.models import utcnow
+    from grants.operations import accounts, activities, mentors
+    from grants.operations.core import LOCAL
+
+    project_id = db.session.scalar(
+        select(Application.project_id).join(Call, Call.id == Application.call_id)
+        .where(activities.funded()).order_by(Application.id).limit(1))
+    manager = accounts.user_by_email(LOGINS["manager"][0])
+    mentor = accounts.user_by_email(LOGINS["mentor"][0])
+    match = mentors.match(manager, project_id, {"mentor_id": mentor.id})
+    mentors.declare(mentor, match.id, {"conflict": False})
+    today = utcnow().astimezone(LOCAL).date().isoformat()
+    for n in range(5):
+        mentors.log_session(mentor, match.id, {"held_on": today, "topic": f"Buổi {n}",
+                                               "notes": "Ghi chú của buổi cố vấn"})
+    return match.id, project_id
+
 
 
 def measure(app, size: int, repeat: int, events: int = 0) -> dict[str, tuple[float, int]]:
@@ -77,6 +107,7 @@ def measure(app, size: int, repeat: int, events: int = 0) -> dict[str, tuple[flo
             .order_by(db.func.count().desc()).limit(1)) or db.session.scalar(select(Call.id))
         application_id = db.session.scalar(select(db.func.max(Application.id)))
         programme_id = db.session.scalar(select(Call.programme_id).where(Call.id == call_id))
+        mentorship_id, project_id = mentored_project()
         organization_id = db.session.scalar(
             select(db.func.min(Membership.organization_id)).join(User)
             .where(User.email == LOGINS["startup"][0]))
@@ -99,7 +130,8 @@ def measure(app, size: int, repeat: int, events: int = 0) -> dict[str, tuple[flo
     try:
         for name, (who, template) in PAGES.items():
             path = template.format(call=call_id, application=application_id,
-                                   organization=organization_id, programme=programme_id)
+                                   organization=organization_id, programme=programme_id,
+                                   mentorship=mentorship_id, project=project_id)
             headers = ({"Authorization": f"Bearer {tokens[who]}"}
                        if path.startswith("/api/") else {})
             times = []

@@ -22,7 +22,7 @@ from grants.models import (
     User,
     utcnow,
 )
-from grants.operations import accounts, calls, counts
+from grants.operations import accounts, calls, counts, mentors
 from grants.operations.core import transaction
 from grants.operations.workflow import workflows
 
@@ -63,7 +63,13 @@ ACCOUNTS = [
     ("manager2@demo.local", "Demo Manager 2", "demo-manager-2", Role.MANAGER),
     ("auditor@demo.local", "Demo Auditor", "demo-auditor", Role.AUDITOR),
     ("admin@demo.local", "Demo Admin", "demo-admin", Role.ADMIN),
+    ("mentor@demo.local", "Demo Mentor", "demo-mentor", Role.MENTOR),
 ]
+
+
+MENTOR_PROFILE = {"expertise": ["hitech_agriculture", "sustainability"],
+                  "languages": ["vi", "en"], "availability": "Hai giờ mỗi tuần, tối thứ Ba",
+                  "bio": "Mười năm xây dựng chuỗi cung ứng nông sản sạch."}
 
 
 def seed() -> bool:
@@ -101,9 +107,12 @@ def seed() -> bool:
     for email, name, password, role in ACCOUNTS:
         if email in existing:
             continue
-        programme_id = programme.id if role in (Role.MANAGER, Role.REVIEWER) else None
-        accounts.create_user(email, name, password, role.value, programme_id,
-                             allow_demo_password=True)
+        programme_id = programme.id if role in (Role.MANAGER, Role.REVIEWER, Role.MENTOR) \
+            else None
+        user = accounts.create_user(email, name, password, role.value, programme_id,
+                                    allow_demo_password=True)
+        if role is Role.MENTOR:
+            mentors.save_profile(user, MENTOR_PROFILE)
         created = True
     return created
 

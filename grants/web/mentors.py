@@ -2,6 +2,7 @@
 may see, a match's page (the mentor's declaration, the sessions, logging one; managers: end
 it), and matching a mentor from the project's page."""
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -13,6 +14,7 @@ from grants.inputs import identifier
 from grants.models import FIELDS
 from grants.models.mentors import LANGUAGES
 from grants.operations import Invalid, NotFound, OperationError, mentors
+from grants.operations.core import LOCAL
 from grants.permissions.mentors import MENTOR, can_read_network, is_mentor
 from grants.permissions.rules import MANAGING
 from grants.web.forms import EmptyForm
@@ -90,7 +92,8 @@ def _render_match(mentorship_id: int, status: int = 200, errors: dict | None = N
         "mentors/match.html", mentorship=mentorship, roles=roles,
         sessions=mentors.sessions(current_user, mentorship.id, limit=200)[::-1],
         mentoring=MENTOR in roles, managing=bool(set(MANAGING) & roles),
-        errors=errors or {}, values=values or {}, form=EmptyForm()), status
+        errors=errors or {}, values=values or {}, form=EmptyForm(),
+        today=datetime.now(LOCAL).date().isoformat()), status
 
 
 @bp.get("/mentorships/<int:mentorship_id>")

@@ -391,3 +391,29 @@ def test_the_pages_match_declare_log_and_show_the_session_to_the_startup(
     assert 'id="match-form"' not in page.text
     assert client.get("/mentors").status_code == 403
     assert client.get("/mentors/me").status_code == 403
+
+
+def test_the_projects_page_shows_its_activities_with_attendance_beside_its_mentors(
+        world, api, login, client, contract):
+    from activity_world import activity_body
+
+    from grants.operations import activities
+
+    startup, _organization, project = world.startup()
+    activity = activities.create_activity(world.manager, world.programme.id,
+                                          activity_body(title="Kết nối nhà đầu tư"))
+    registration = activities.register(startup, activity.id, {"project_id": project.id})
+    activities.record_attendance(world.manager, activity.id, registration.id, {
+        "attended": True, "outcome": "investor_meeting", "outcome_note": "Quỹ ABC"})
+    world.cleared(project)
+    answer = api(startup).get(f"/projects/{project.id}")
+    contract.check(answer)
+    assert [(a["title"], a["attended"], a["outcome"], a["outcome_note"])
+            for a in answer.json["activities"]] == [
+        ("Kết nối nhà đầu tư", True, "investor_meeting", "Quỹ ABC")]
+    assert [m["mentor_name"] for m in answer.json["mentors"]] == [world.mentor.name]
+    # the mentor reads the path and the mentors, not the startup's registrations
+    assert api(world.mentor).get(f"/projects/{project.id}").json["activities"] == []
+    login(startup)
+    page = client.get(f"/projects/{project.id}")
+    assert "Kết nối nhà đầu tư" in page.text and "Quỹ ABC" in page.text

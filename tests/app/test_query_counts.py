@@ -7,7 +7,9 @@ import pytest
 from sqlalchemy import event
 
 from grants.extensions import db
+from grants.models import utcnow
 from grants.operations import applications
+from grants.operations.core import LOCAL
 
 
 @contextmanager
@@ -396,3 +398,65 @@ def test_the_activities_pages_and_endpoints_cost_as_many_statements_for_3_as_for
     client.post("/logout")
     login(owner)
     assert counted(client.get, f"/activities/{first.id}") == startup_page
+
+
+def test_the_mentors_pages_and_endpoints_cost_as_many_statements_for_3_as_for_12_mentors(
+        create_call, create_user, create_organization, create_application, manager_of, login,
+        client, api):
+    """The network, the matches, a match's page with its sessions, and the project's page
+    with its activities, mentors and sessions, for the manager, the mentor and the startup."""
+    from activity_world import activity_body, fund
+
+    from grants.operations import activities, mentors
+
+    call = create_call()
+    manager = manager_of(call)
+    owner = create_user("applicant")
+    project = fund(create_application(owner, call, create_organization(owner))).project
+    profile = {"expertise": ["fintech"], "languages": ["vi"], "availability": "Thứ Ba"}
+    first_mentor = create_user("mentor", call.programme)
+    first = mentors.match(manager, project.id, {"mentor_id": first_mentor.id})
+    mentors.declare(first_mentor, first.id, {"conflict": False})
+    today = utcnow().astimezone(LOCAL).date().isoformat()
+
+    def grow(n: int) -> None:
+        """n more mentors with profiles matched to the project, each with a session; n more
+        sessions of the first; n more activities the project attended"""
+        for i in range(n):
+            mentor = create_user("mentor", call.programme)
+            mentors.save_profile(mentor, profile)
+            match = mentors.match(manager, project.id, {"mentor_id": mentor.id})
+            mentors.declare(mentor, match.id, {"conflict": False})
+            mentors.log_session(mentor, match.id, {"held_on": today, "topic": f"T{i}",
+                                                   "notes": "Ghi chú"})
+            mentors.log_session(first_mentor, first.id, {"held_on": today, "topic": f"F{i}",
+                                                         "notes": "Ghi chú"})
+            activity = activities.create_activity(manager, call.programme_id,
+                                                  activity_body(title=f"A{i}"))
+            registration = activities.register(owner, activity.id, {"project_id": project.id})
+            activities.record_attendance(manager, activity.id, registration.id,
+                                         {"attended": True, "outcome": "lead"})
+
+    readers = {"manager": manager, "mentor": first_mentor, "startup": owner}
+    pages = {"manager": ["/mentors", "/mentorships", f"/mentorships/{first.id}",
+                         f"/projects/{project.id}"],
+             "mentor": ["/mentorships", f"/mentorships/{first.id}", f"/projects/{project.id}"],
+             "startup": ["/mentorships", f"/mentorships/{first.id}", f"/projects/{project.id}"]}
+    endpoints = {"manager": ["/mentors", "/mentorships", f"/projects/{project.id}"],
+                 "mentor": [f"/mentorships/{first.id}/sessions", f"/projects/{project.id}"],
+                 "startup": [f"/mentorships/{first.id}/sessions", f"/projects/{project.id}"]}
+    clients = {who: api(user) for who, user in readers.items()}
+
+    def costs() -> dict[str, list[int]]:
+        found = {}
+        for who, user in readers.items():
+            login(user)
+            found[who] = [counted(client.get, path) for path in pages[who]] + [
+                counted(clients[who].get, path) for path in endpoints[who]]
+            client.post("/logout")
+        return found
+
+    grow(3)
+    small = costs()
+    grow(9)
+    assert costs() == small
