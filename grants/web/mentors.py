@@ -40,13 +40,13 @@ def network():
     more = len(rows) > PAGE
     rows = rows[:PAGE]
     return render_template("mentors/network.html", rows=rows, field=field, language=language,
-                           fields=FIELDS, languages=LANGUAGES,
+                           fields=FIELDS, mentor_languages=LANGUAGES,
                            next_after=rows[-1].mentor.id if more else None)
 
 
 def _render_profile(values: dict[str, Any], errors: dict[str, str], status: int = 200):
     return render_template("mentors/profile.html", values=values, errors=errors,
-                           fields=FIELDS, languages=LANGUAGES, form=EmptyForm()), status
+                           fields=FIELDS, mentor_languages=LANGUAGES, form=EmptyForm()), status
 
 
 @bp.route("/mentors/me", methods=["GET", "POST"])
