@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
@@ -41,7 +41,10 @@ class RoleGrant(db.Model):
     """One role for one user, in one programme or (programme_id NULL) in all of them."""
 
     __tablename__ = "role_grant"
-    __table_args__ = (UniqueConstraint("user_id", "role", "programme_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", "programme_id"),
+        Index("ix_role_grant_role_user_id", "role", "user_id"),  # the mentors' network
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)

@@ -1,5 +1,6 @@
 """mentors and experts: a mentor's profile, a mentor's match to a project (with a declaration of
-conflict of interest), and the mentoring sessions logged on it
+conflict of interest), the mentoring sessions logged on it, and an index that finds the
+mentors among the users
 
 Revision ID: 0018_mentors
 Revises: 0017_activities
@@ -76,9 +77,11 @@ def upgrade():
     )
     op.create_index("ix_mentoring_session_mentorship_id_held_on", "mentoring_session",
                     ["mentorship_id", "held_on", "id"])
+    op.create_index("ix_role_grant_role_user_id", "role_grant", ["role", "user_id"])
 
 
 def downgrade():
+    op.drop_index("ix_role_grant_role_user_id", table_name="role_grant")
     op.drop_index("ix_mentoring_session_mentorship_id_held_on", table_name="mentoring_session")
     op.drop_table("mentoring_session")
     op.drop_index("ix_mentorship_programme_id_id", table_name="mentorship")
