@@ -123,12 +123,23 @@ def append(events: list[dict[str, Any]]) -> None:
     db.session.execute(_APPEND, events)
 
 
+# What verification may find at the first bad event (`Verification.finding`).
+CHANGED = "changed"  # its content no longer matches its hash
+MISSING = "missing"  # an event is gone (a gap in the numbers, or the tail cut below the head)
+INSERTED = "inserted"  # it was put into the chain: the next event links past it
+REORDERED = "reordered"  # it was moved: it links to the event after it
+RELINKED = "relinked"  # its content is intact but its link is not: the event before it was
+#                        rewritten with a recomputed hash, or the chain re-built after it
+FINDINGS = (CHANGED, MISSING, INSERTED, REORDERED, RELINKED)
+
+
 @dataclass(frozen=True)
 class Verification:
     ok: bool
     checked: int
     first_bad_seq: int | None = None
     problem: str | None = None
+    finding: str | None = None  # one of FINDINGS
 
 
 def canonical_json(value: Any) -> str:
@@ -196,28 +207,69 @@ def verify(batch_size: int = 20000, progress=None) -> Verification:
         rows.close()
 
 
-def _walk(rows, batch_size: int, progress) -> Verification:
-    expected_seq, prev_hash, checked = 1, GENESIS, 0
-    sha256 = hashlib.sha256
-    payload_at, prev_at = HASHED.index("payload"), HASHED.index("prev_hash")
+_PREV_AT = HASHED.index("prev_hash")
+
+
+def _content_matches(row) -> bool:
+    """The row's canonical form hashes to its stored hash (fast form first, then the slow one
+    for a payload stored in another JSON layout)."""
+    stored = row[-1]
+    if hashlib.sha256(_canonical_text(row).encode()).hexdigest() == stored:
+        return True
+    values = list(row[:-1])
+    values[HASHED.index("payload")] = json.loads(values[HASHED.index("payload")])
     moment_at = HASHED.index("occurred_at")
+    values[moment_at] = datetime.strptime(values[moment_at], "%Y-%m-%dT%H:%M:%S.%fZ")\
+        .replace(tzinfo=UTC)
+    return hashlib.sha256(canonical(tuple(values))).hexdigest() == stored
+
+
+def _finding(row, following, content_ok: bool, link_ok: bool, earlier_link: str
+             ) -> tuple[int, str, str]:
+    """Where the chain breaks and what is wrong, judged from the first bad row, the row after it
+    (None at the end) and the link of the row before it."""
+    seq = row[0]
+    if not link_ok and row[_PREV_AT] == earlier_link:  # it links past the one before it
+        return seq - 1, INSERTED, (f"event {seq - 1} was inserted: the event after it links "
+                                   "past it")
+    return (seq, *_alone(row, following, content_ok, link_ok))
+
+
+def _alone(row, following, content_ok: bool, link_ok: bool) -> tuple[str, str]:
+    seq = row[0]
+    if following is not None and following[_PREV_AT] == row[_PREV_AT]:
+        return INSERTED, f"event {seq} was inserted: the event after it links past it"
+    if not link_ok and following is not None and row[_PREV_AT] == following[-1]:
+        return REORDERED, f"event {seq} was moved: it links to the event after it"
+    if not content_ok:
+        return CHANGED, f"event {seq} was changed: its content does not match its hash"
+    return RELINKED, (f"event {seq}'s link to event {seq - 1} is broken: event {seq - 1} was "
+                      "rewritten with a recomputed hash, or the chain was rebuilt")
+
+
+def _walk(rows, batch_size: int, progress) -> Verification:
+    """Name the first bad event and what is wrong with it (FINDINGS)."""
+    expected_seq, prev_hash, earlier_link, checked = 1, GENESIS, None, 0
+    sha256, prev_at = hashlib.sha256, _PREV_AT
+    rows = iter(rows)
     for row in rows:
         seq, stored = row[0], row[-1]
         if seq != expected_seq:
-            return Verification(False, checked, expected_seq, f"event {expected_seq} is missing")
-        if row[prev_at] != prev_hash:
-            return Verification(False, checked, seq, "previous-hash link is broken")
-        if sha256(_canonical_text(row).encode()).hexdigest() != stored:
-            values = list(row[:-1])
-            values[payload_at] = json.loads(values[payload_at])
-            values[moment_at] = datetime.strptime(values[moment_at], "%Y-%m-%dT%H:%M:%S.%fZ")\
-                .replace(tzinfo=UTC)
-            if sha256(canonical(tuple(values))).hexdigest() != stored:
-                return Verification(False, checked, seq, "content does not match its hash")
+            return Verification(False, checked, expected_seq,
+                                f"event {expected_seq} is missing", MISSING)
+        link_ok = row[prev_at] == prev_hash
+        # the fast form almost always matches; the slow one only when it does not
+        if not (link_ok and sha256(_canonical_text(row).encode()).hexdigest() == stored) \
+                and not (link_ok and _content_matches(row)):
+            bad, finding, problem = _finding(row, next(rows, None), _content_matches(row),
+                                             link_ok, earlier_link)
+            return Verification(False, min(checked, bad - 1), bad, problem, finding)
+        earlier_link = row[prev_at]
         prev_hash, expected_seq, checked = stored, seq + 1, checked + 1
         if progress and checked % batch_size == 0:
             progress(batch_size)
     head = db.session.get(AuditHead, 1)
     if head is not None and (head.seq, head.hash) != (checked, prev_hash):
-        return Verification(False, checked, checked + 1, "events after the last one are missing")
+        return Verification(False, checked, checked + 1,
+                            f"event {checked + 1} and those after it are missing", MISSING)
     return Verification(True, checked)

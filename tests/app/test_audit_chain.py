@@ -1,4 +1,5 @@
-"""The hash chain: every changed, removed, inserted or reordered event is found by number."""
+"""The hash chain: every changed, removed, inserted or reordered event is found by number, and
+named for what was done to it."""
 
 import hashlib
 
@@ -49,7 +50,7 @@ def test_intact_chain_verifies(chain):
 def test_changed_payload_is_found(chain):
     tamper("UPDATE audit_event SET reason = 'rewritten' WHERE seq = 3")
     result = audit.verify()
-    assert (result.ok, result.first_bad_seq) == (False, 3)
+    assert (result.ok, result.first_bad_seq, result.finding) == (False, 3, audit.CHANGED)
     assert "hash" in result.problem
 
 
@@ -60,19 +61,19 @@ def test_changed_event_with_recomputed_hash_breaks_the_next_link(chain):
     new_hash = hashlib.sha256(audit.canonical(tuple(forged[c] for c in audit.HASHED))).hexdigest()
     tamper(f"UPDATE audit_event SET reason = 'forged', hash = '{new_hash}' WHERE seq = 3")
     result = audit.verify()
-    assert (result.ok, result.first_bad_seq) == (False, 4)
+    assert (result.ok, result.first_bad_seq, result.finding) == (False, 4, audit.RELINKED)
 
 
 def test_removed_event_is_found(chain):
     tamper("DELETE FROM audit_event WHERE seq = 2")
     result = audit.verify()
-    assert (result.ok, result.first_bad_seq) == (False, 2)
+    assert (result.ok, result.first_bad_seq, result.finding) == (False, 2, audit.MISSING)
 
 
 def test_removed_last_event_is_found(chain):
     tamper(f"DELETE FROM audit_event WHERE seq = {chain}")
     result = audit.verify()
-    assert (result.ok, result.first_bad_seq) == (False, chain)
+    assert (result.ok, result.first_bad_seq, result.finding) == (False, chain, audit.MISSING)
 
 
 def test_reordered_events_are_found(chain):
@@ -80,7 +81,7 @@ def test_reordered_events_are_found(chain):
            "UPDATE audit_event SET seq = 2 WHERE seq = 3",
            "UPDATE audit_event SET seq = 3 WHERE seq = -1")
     result = audit.verify()
-    assert (result.ok, result.first_bad_seq) == (False, 2)
+    assert (result.ok, result.first_bad_seq, result.finding) == (False, 2, audit.REORDERED)
 
 
 def test_inserted_event_is_found(chain):
@@ -92,7 +93,7 @@ def test_inserted_event_is_found(chain):
         "FROM audit_event WHERE seq = 2",
     )
     result = audit.verify()
-    assert (result.ok, result.first_bad_seq) == (False, 3)
+    assert (result.ok, result.first_bad_seq, result.finding) == (False, 3, audit.INSERTED)
 
 
 def test_vietnamese_payload_hashes_the_same_after_a_round_trip(create_user, api):
@@ -140,3 +141,28 @@ def test_events_stored_before_payloads_were_canonical_still_verify(chain):
     tamper(f"UPDATE audit_event SET payload = '{loose.replace('Water', 'Fire')}' "
            f"WHERE seq = {seq}")
     assert audit.verify().first_bad_seq == seq
+
+
+def test_an_inserted_event_with_a_correct_hash_is_found_where_it_was_put(chain):
+    """The forger hashes the inserted event properly, linked to the one before it: the event
+    after it still links past it."""
+    before = db.session.get(AuditEvent, 2)
+    forged = {c: getattr(before, c) for c in audit.HASHED} | {
+        "seq": 3, "prev_hash": before.hash, "action": "grant_role", "payload": {},
+        "entity_type": "user", "entity_id": 1, "reason": None}
+    forged_hash = hashlib.sha256(audit.canonical(tuple(forged[c] for c in audit.HASHED))
+                                 ).hexdigest()
+    tamper(
+        "UPDATE audit_event SET seq = seq + 1000 WHERE seq >= 3",
+        "UPDATE audit_event SET seq = seq - 999 WHERE seq >= 1003",
+        "INSERT INTO audit_event (seq, occurred_at, actor_id, actor_role, entity_type, "
+        "entity_id, action, from_state, to_state, payload, reason, request_id, prev_hash, hash) "
+        f"SELECT 3, occurred_at, actor_id, actor_role, 'user', 1, 'grant_role', from_state, "
+        f"to_state, '{{}}', NULL, request_id, '{before.hash}', '{forged_hash}' "
+        "FROM audit_event WHERE seq = 2",
+    )
+    db.session.rollback()
+    forged_row = next(row for row in db.session.execute(audit.raw_rows()) if row[0] == 3)
+    assert audit._content_matches(forged_row)  # a well-made forgery: only the links tell
+    result = audit.verify()
+    assert (result.ok, result.first_bad_seq, result.finding) == (False, 3, audit.INSERTED)
