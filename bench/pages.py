@@ -62,12 +62,18 @@ PAGES = {
     "API sessions": ("mentor", "/api/v1/mentorships/{mentorship}/sessions"),
     "GET /projects/<id> (mentor)": ("mentor", "/projects/{project}"),
     "API project (manager)": ("manager", "/api/v1/projects/{project}"),
+    "GET /audit (the log)": ("auditor", "/audit"),
+    "GET /audit?entity_type=&entity_id=": (
+        "auditor", "/audit?entity_type=application&entity_id={application}"),
+    "GET /audit/applications/<id>": ("auditor", "/audit/applications/{application}"),
+    "API audit events": ("auditor", "/api/v1/audit/events"),
 }
 LOGINS = {"startup": ("startup@demo.local", "demo-startup"),
           "manager": ("manager@demo.local", "demo-manager"),
           "admin": ("admin@demo.local", "demo-admin"),
           "reviewer": ("reviewer@demo.local", "demo-reviewer"),
-          "mentor": ("mentor@demo.local", "demo-mentor")}
+          "mentor": ("mentor@demo.local", "demo-mentor"),
+          "auditor": ("auditor@demo.local", "demo-auditor")}
 
 
 def mentored_project() -> tuple[int, int]:

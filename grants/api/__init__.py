@@ -48,6 +48,7 @@ from grants.api import (  # noqa: E402,F401
     accounts,
     activities,
     applications,
+    audit,
     calls,
     documents,
     funding,

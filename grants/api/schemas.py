@@ -726,8 +726,43 @@ class Event(Schema):
     payload: dict[str, Any] = Field(description="what changed, by field")
     reason: str | None
     request_id: str | None = Field(description="the X-Request-ID of the request that did it")
+    parent_type: str | None = Field(description="what the entity belongs to (an application)")
+    parent_id: int | None
     hash: str = Field(pattern="^[0-9a-f]{64}$", description="SHA-256 of the event, hex")
     prev_hash: str = Field(pattern="^[0-9a-f]{64}$", description="the hash of the event before")
+
+
+Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,64}$")]
+
+
+class AuditEventQuery(Schema):
+    """The global log's filters (auditors and administrators of every programme); the days are
+    Ho Chi Minh City days; newest first."""
+
+    entity_type: Name | None = None
+    entity_id: Id | None = None
+    actor_id: Id | None = None
+    action: Name | None = None
+    state: Name | None = Field(None, description="the state an event left or entered")
+    since: date | None = Field(None, description="from this day")
+    until: date | None = Field(None, description="to this day, included")
+    cursor: SeqCursor | None = None
+
+
+AuditFinding = StrEnum("AuditFinding", [(n, n) for n in (
+    "changed", "missing", "inserted", "reordered", "relinked")])
+AuditFinding.__doc__ = ("changed: its content does not match its hash; missing: removed or cut; "
+                        "inserted: the next event links past it; reordered: it links to the "
+                        "event after it; relinked: intact, but the event before it was "
+                        "rewritten with a recomputed hash")
+
+
+class AuditVerification(Schema):
+    ok: bool
+    checked: int = Field(description="events found intact, in order, before the first bad one")
+    first_bad_seq: int | None
+    finding: AuditFinding | None
+    problem: str | None = Field(description="the finding in words (English)")
 
 
 # --- workflows --------------------------------------------------------------------------

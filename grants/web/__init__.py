@@ -22,6 +22,7 @@ def register_web(app: Flask) -> None:
         activities,
         applications,
         apply,
+        audit,
         auth,
         calls,
         documents,
@@ -38,7 +39,8 @@ def register_web(app: Flask) -> None:
     )
 
     for module in (public, auth, apply, applications, documents, manage, calls, programmes,
-                   organizations, users, review, funding, pilots, projects, activities, mentors):
+                   organizations, users, review, funding, pilots, projects, activities, mentors,
+                   audit):
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"

@@ -460,3 +460,30 @@ def test_the_mentors_pages_and_endpoints_cost_as_many_statements_for_3_as_for_12
     small = costs()
     grow(9)
     assert costs() == small
+
+
+def test_the_auditors_desk_costs_as_many_statements_for_3_as_for_12_applications(
+        create_call, create_user, submitted_application, login, client, api):
+    """The log (whole and filtered), an application's timeline, the verification and their
+    endpoints."""
+    call = create_call()
+    auditor = create_user("auditor")
+    first = submitted_application(call)
+
+    def grow(n: int) -> None:
+        for _ in range(n):
+            submitted_application(call)
+
+    paths = [(client.get, "/audit"), (client.get, "/audit?entity_type=application&action=submit"),
+             (client.get, f"/audit/applications/{first.id}"), (client.get, "/audit/verify"),
+             (api(auditor).get, "/audit/events"),
+             (api(auditor).get, "/audit/events?actor_id=1&state=submitted")]
+    login(auditor)
+
+    def costs() -> list[int]:
+        return [counted(get, path) for get, path in paths]
+
+    grow(3)
+    small = costs()
+    grow(9)
+    assert costs() == small
