@@ -17,7 +17,8 @@ from grants.operations import OperationError, accounts
 
 
 def register(app: Flask) -> None:
-    for command in (quickstart, users, token, demo_group, audit_group, outbox_group):
+    for command in (quickstart, users, token, demo_group, audit_group, outbox_group,
+                    report_group):
         app.cli.add_command(command)
 
 
@@ -185,3 +186,42 @@ def outbox_send(loop: bool, interval: float, batch: int) -> None:
         for number, handler in previous.items():
             signal.signal(number, handler)
     click.echo("Outbox: stopped.")
+
+
+@click.group("report")
+def report_group() -> None:
+    """Reports for the city."""
+
+
+@report_group.command("annual")
+@click.option("--year", type=click.IntRange(2000, 2100), required=True)
+@click.option("--programme", "programme_id", type=int, default=None,
+              help="One programme (by id); every programme without it.")
+@click.option("--format", "kind", type=click.Choice(["xlsx", "csv"]), default="xlsx",
+              show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="The file to write (default: annual-report-YEAR.FORMAT).")
+def report_annual(year: int, programme_id: int | None, kind: str, output: str | None) -> None:
+    """The annual report (10 December): per stage and call, the year's applications, decisions,
+    agreements, money, pilots, evaluations and promotions, the KPIs' progress, the ledger."""
+    from grants.models import Programme
+    from grants.operations import reports
+
+    statement = select(Programme).order_by(Programme.id)
+    if programme_id is not None:
+        statement = statement.where(Programme.id == programme_id)
+    found = list(db.session.scalars(statement))
+    if not found:
+        raise click.ClickException("No such programme.")
+    report = reports.annual(found, year)
+    path = output or f"annual-report-{year}.{kind}"
+    if kind == "csv":
+        with open(path, "w", newline="", encoding="utf-8") as file:
+            for text in reports.csv_text(report):
+                file.write(text)
+    else:
+        with open(path, "wb") as file:
+            reports.write_xlsx(report, file)
+    total = report.total
+    click.echo(f"{path}: {len(found)} programme(s), {total['received']} applications received, "
+               f"{total['signed']} agreements signed in {year}.")

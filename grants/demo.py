@@ -159,6 +159,8 @@ def bulk_applications(count: int, progress=None) -> int:
                 "answers": {}, "requested_amount": 10_000_000, "created_by_id": demo_owner,
                 "created_at": now, "submitted_at": now,
                 "awarded_amount": 10_000_000 if "commits_budget" in tags else None,
+                "decided_at": now if "decided" in tags else None,
+                "signed_at": now if "agreement_in_force" in tags else None,
                 "revision_deadline": now + timedelta(days=7)
                 if "applicant_editable" in tags else None})
             tally[(call.id, state)] += 1

@@ -5,7 +5,8 @@ from flask import g, url_for
 from grants.api import api
 from grants.api import schemas as s
 from grants.api.endpoint import endpoint, page, page_size
-from grants.operations import calls, programmes
+from grants.api.schemas import _With
+from grants.operations import calls, kpis, programmes
 
 
 @api.get("/programmes")
@@ -16,10 +17,13 @@ def programme_list(query: s.PageQuery):
 
 
 @api.get("/programmes/<int:programme_id>")
-@endpoint(s.Programme, errors=(404,))
+@endpoint(s.ProgrammeDetail, errors=(404,))
 def programme_detail(programme_id: int):
-    """One programme"""
-    return calls.get_programme(programme_id)
+    """One programme, with its KPIs' progress for its staff"""
+    programme = calls.get_programme(programme_id)
+    progress = kpis.as_data(kpis.compute(programme)) \
+        if kpis.can_read(g.api_user, programme.id) else None
+    return s.ProgrammeDetail.model_validate(_With(programme, progress=progress))
 
 
 @api.post("/programmes")

@@ -151,6 +151,46 @@ class Programme(Schema):
     targets: list[Target]
 
 
+class KpiCell(Schema):
+    """One stage's figures, for one year or all of them. Money in VND."""
+
+    target: int = Field(ge=0, description="projects the programme aims to support")
+    signed: int = Field(ge=0, description="projects counted: their agreement was signed")
+    progress: float | None = Field(description="signed / target; null without a target")
+    received: int = Field(ge=0, description="applications submitted")
+    awards: int = Field(ge=0, description="applications approved with an award")
+    pilots: int = Field(ge=0, description="pilots started")
+    evaluations_passed: int = Field(ge=0)
+    promotions: int = Field(ge=0, description="projects promoted into this stage")
+    awarded_amount: int = Field(ge=0, description="VND awarded by the year's approvals")
+    released_amount: int = Field(ge=0, description="VND of tranches released in the year")
+    paid_amount: int = Field(ge=0, description="VND of tranches paid in the year")
+
+
+class KpiYear(KpiCell):
+    year: int
+
+
+class KpiStage(Schema):
+    stage: Stage
+    total: KpiCell
+    days_to_decision: float | None = Field(description="mean days from submission to decision")
+    years: list[KpiYear]
+
+
+class Progress(Schema):
+    """The programme's KPIs per stage and Ho Chi Minh City year."""
+
+    years: list[int]
+    stages: list[KpiStage]
+    total: KpiCell
+
+
+class ProgrammeDetail(Programme):
+    progress: Progress | None = Field(description=(
+        "the KPIs against the targets; null unless the caller is the programme's staff"))
+
+
 class Question(Schema):
     """A question of the call's application form."""
 

@@ -47,6 +47,10 @@ class Application(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # stamped by the action path when it first enters a state tagged `decided`, and one tagged
+    # `agreement_in_force` (grants/operations/applications.py KIND.milestones)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revision_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     form_token: Mapped[str | None] = mapped_column(String(32))
     # the common part of the form beside the project's title, summary and field

@@ -68,6 +68,8 @@ KIND = EntityKind(
         Call.cap_per_project, Call.workflow_name, Call.workflow_version),
         joinedload(Application.project, innerjoin=True)),
     # counted per call once submitted: what the manager's calls and queues show
+    # when it was first decided on, and when its agreement was signed (the KPIs' years)
+    milestones=(("decided", "decided_at"), ("agreement_in_force", "signed_at")),
     tally=lambda application: (calls.SCOPE, application.call_id)
     if application.submitted_at is not None else None,
     # summed per call and state beside the counts: the budget ledger reads the sums

@@ -111,6 +111,9 @@ class EntityKind:
     amount: Callable[[Any], int] = lambda row: 0
     # who reads a row's events in its parent's history, when not everyone who may see the row
     history_roles: Callable[[Actor], Roles] | None = None
+    # (state tag, attribute): the time a row first enters a state with the tag is kept in the
+    # attribute (an application's decision, its agreement's signature: what the KPIs count)
+    milestones: tuple[tuple[str, str], ...] = ()
 
 
 class Seen(NamedTuple):
@@ -311,7 +314,8 @@ def act(actor: Actor, kind: EntityKind, entity_id: Any, action_name: str,
     3. the action must be valid from the current state (409) and open to one of the roles (403);
     4. parse the payload the definition declares (422, per field);
     5. run every guard and report all their problems together (422);
-    6. change the state, apply the action's effects, bump the version, move the state counts;
+    6. change the state (stamping the milestones it reaches first), apply the action's effects,
+       bump the version, move the state counts;
     7. append the audit event (with the entity's parent), write the action's messages to the
        outbox;
     8. commit: all of it, or nothing.
@@ -353,6 +357,9 @@ def act(actor: Actor, kind: EntityKind, entity_id: Any, action_name: str,
                 "“%(action)s” cannot be taken until these are resolved.",
                 action=labels.action(action_name)), problems=problems) from None
         transition = registry.engine.fire(definition, entity, action_name, roles)
+        for tag, attribute in kind.milestones:
+            if getattr(entity, attribute) is None and transition.dest in definition.tagged(tag):
+                setattr(entity, attribute, context.now)
         for name in action.effects:
             kind.hooks.effects[name](context)
         entity.version += 1

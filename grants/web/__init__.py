@@ -27,6 +27,7 @@ def register_web(app: Flask) -> None:
         calls,
         documents,
         funding,
+        kpis,
         manage,
         mentors,
         organizations,
@@ -40,7 +41,7 @@ def register_web(app: Flask) -> None:
 
     for module in (public, auth, apply, applications, documents, manage, calls, programmes,
                    organizations, users, review, funding, pilots, projects, activities, mentors,
-                   audit):
+                   audit, kpis):
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"

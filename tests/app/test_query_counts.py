@@ -487,3 +487,29 @@ def test_the_auditors_desk_costs_as_many_statements_for_3_as_for_12_applications
     small = costs()
     grow(9)
     assert costs() == small
+
+
+def test_the_kpis_and_the_annual_report_cost_as_many_statements_for_3_as_for_12_applications(
+        create_call, create_user, submitted_application, manager_of, login, client, api):
+    """The KPI page, the programme's answer with its progress, and the report's downloads."""
+    call = create_call()
+    manager = manager_of(call)
+
+    def grow(n: int) -> None:
+        for _ in range(n):
+            submitted_application(call)
+
+    programme = call.programme_id
+    paths = [(client.get, f"/programmes/{programme}/kpis"),
+             (client.get, f"/programmes/{programme}/report.csv?year=2026"),
+             (client.get, f"/programmes/{programme}/report.xlsx?year=2026"),
+             (api(manager).get, f"/programmes/{programme}")]
+    login(manager)
+
+    def costs() -> list[int]:
+        return [counted(get, path) for get, path in paths]
+
+    grow(3)
+    small = costs()
+    grow(9)
+    assert costs() == small
