@@ -18,7 +18,7 @@ from grants.operations import OperationError, accounts
 
 def register(app: Flask) -> None:
     for command in (quickstart, users, token, demo_group, audit_group, outbox_group,
-                    report_group):
+                    report_group, export_group):
         app.cli.add_command(command)
 
 
@@ -222,6 +222,35 @@ def report_annual(year: int, programme_id: int | None, kind: str, output: str | 
     else:
         with open(path, "wb") as file:
             reports.write_xlsx(report, file)
-    total = report.total
-    click.echo(f"{path}: {len(found)} programme(s), {total['received']} applications received, "
-               f"{total['signed']} agreements signed in {year}.")
+    totals = [row for row in report.rows if row["section"] == reports.TOTAL]
+    click.echo(f"{path}: {len(found)} programme(s), "
+               f"{sum(t['received'] for t in totals)} applications received, "
+               f"{sum(t['signed'] for t in totals)} agreements signed in {year}.")
+
+
+@click.group("export")
+def export_group() -> None:
+    """Open-data exports."""
+
+
+@export_group.command("360giving")
+@click.option("--programme", "programme_id", type=int, required=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="The file to write (default: 360giving-programme-ID.json).")
+def export_360giving(programme_id: int, output: str | None) -> None:
+    """The programme's awarded grants as a 360Giving 1.4 data package (docs/exports.md)."""
+    from grants.models import Programme
+    from grants.operations import exports
+
+    programme = db.session.get(Programme, programme_id)
+    if programme is None:
+        raise click.ClickException("No such programme.")
+    path = output or f"360giving-programme-{programme_id}.json"
+    try:
+        pieces = exports.package(programme)
+    except OperationError as error:
+        _fail(error)
+    with open(path, "w", encoding="utf-8") as file:
+        for piece in pieces:
+            file.write(piece)
+    click.echo(f"{path}: written.")

@@ -39,4 +39,11 @@ def from_environment(instance_path: str) -> dict:
         "SMTP_USER": os.environ.get("GRANTS_SMTP_USER"),
         "SMTP_PASSWORD": os.environ.get("GRANTS_SMTP_PASSWORD"),
         "MAIL_FROM": os.environ.get("GRANTS_MAIL_FROM"),
+        # the 360Giving export (docs/exports.md): the publisher's identifier prefix for grant
+        # ids, the funder, and the prefix of recipients' Vietnamese registration numbers
+        "GIVING_PREFIX": os.environ.get("GRANTS_360G_PREFIX", "360G-hcmc-dost"),
+        "FUNDER_ID": os.environ.get("GRANTS_FUNDER_ID", "XI-VN-HCMC-DOST"),
+        "FUNDER_NAME": os.environ.get("GRANTS_FUNDER_NAME",
+                                      "Sở Khoa học và Công nghệ Thành phố Hồ Chí Minh"),
+        "RECIPIENT_PREFIX": os.environ.get("GRANTS_RECIPIENT_PREFIX", "VN-MSDN"),
     }

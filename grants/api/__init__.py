@@ -51,6 +51,7 @@ from grants.api import (  # noqa: E402,F401
     audit,
     calls,
     documents,
+    exports,
     funding,
     mentors,
     organizations,

@@ -1344,3 +1344,18 @@ class ProjectMentor(Mentorship):
 
 
 ProjectPath.model_rebuild()
+
+
+class ExportQuery(Schema):
+    programme_id: Id
+
+
+class GivingPackage(Schema):
+    """A 360Giving 1.4 data package; each grant follows the 360Giving grant schema
+    (https://standard.threesixtygiving.org/en/1.4.3/, docs/exports.md)."""
+
+    version: str = Field(pattern=r"^1\.4$")
+    title: str
+    description: str
+    modified: datetime
+    grants: list[dict[str, Any]] = Field(min_length=1)

@@ -49,10 +49,6 @@ class Report:
     programmes: list[Programme]
     rows: list[dict[str, Any]]
 
-    @property
-    def total(self) -> dict[str, Any]:
-        return next(r for r in reversed(self.rows) if r["section"] == TOTAL)
-
 
 def check_year(year: Any) -> int:
     if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from grants import labels
-from grants.operations import kpis, reports
+from grants.operations import kpis, payments, reports
 from grants.operations.core import LOCAL
 from grants.web import charts
 
@@ -78,3 +78,29 @@ def report_xlsx(programme_id: int):
     buffer.seek(0)
     return send_file(buffer, mimetype=XLSX, as_attachment=True,
                      download_name=f"annual-report-{programme_id}-{report.year}.xlsx")
+
+
+def _register():
+    return payments.filters(current_user, request.view_args["programme_id"],
+                            call_id=request.args.get("call_id"),
+                            since=request.args.get("since"), until=request.args.get("until"))
+
+
+@bp.get("/programmes/<int:programme_id>/payments.csv")
+@login_required
+def payments_csv(programme_id: int):
+    found = _register()
+    return Response(stream_with_context(payments.csv_text(found)), mimetype="text/csv",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="payments-{programme_id}.csv"'})
+
+
+@bp.get("/programmes/<int:programme_id>/payments.xlsx")
+@login_required
+def payments_xlsx(programme_id: int):
+    found = _register()
+    buffer = io.BytesIO()  # compressed: some 60 bytes a tranche
+    payments.write_xlsx(found, buffer)
+    buffer.seek(0)
+    return send_file(buffer, mimetype=XLSX, as_attachment=True,
+                     download_name=f"payments-{programme_id}.xlsx")
