@@ -20,8 +20,9 @@ from grants.operations.errors import Forbidden, Invalid, NotFound
 MIN_PASSWORD = 10
 TOKEN_PREFIX = "gr_"
 # The passwords of the demo accounts; refused everywhere unless the app is in demo mode.
+# (tests/app/test_accounts.py checks that every demo account's password is here)
 DEMO_PASSWORDS = frozenset({"demo-startup", "demo-reviewer", "demo-manager", "demo-manager-2",
-                            "demo-auditor", "demo-admin"})
+                            "demo-auditor", "demo-admin", "demo-mentor"})
 
 
 def _check_password(v: Validator, password: str | None, allow_demo: bool = False) -> None:
@@ -88,16 +89,35 @@ def create_user(email: str, name: str, password: str, role: str,
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this email and password, or None."""
+    """The active user with this email and password, or None. Either way one audit event:
+    `login` by the user, or `login_failed` (on the account when the email is one, with the
+    email's hash when it is not: a mistyped password in the email field is not kept)."""
     email, password = (email or "").strip().lower(), password or ""
     if text_problem(email) or text_problem(password) or len(email) > 254:
-        return None
+        return _failed(None, email, "malformed")
     user = db.session.scalar(select(User).where(User.email == email))
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
-        return None
+    if user is None:
+        return _failed(None, email, "unknown email")
+    if not user.active:
+        return _failed(user, email, "inactive")
+    if not check_password_hash(user.password_hash, password):
+        return _failed(user, email, "wrong password")
     if password in DEMO_PASSWORDS and not current_app.config.get("DEMO_MODE"):
-        return None
+        return _failed(user, email, "demo password outside demo mode")
+    with transaction():
+        audit.record(actor=user, role=None, entity_type="user", entity_id=user.id,
+                     action="login")
     return user
+
+
+def _failed(user: User | None, email: str, why: str) -> None:
+    """Record a refused login (always None)."""
+    with transaction():
+        audit.record(actor=SYSTEM, role=None, entity_type="user",
+                     entity_id=user.id if user else 0, action="login_failed",
+                     payload={"why": why} | ({} if user else {
+                         "email_sha256": hashlib.sha256(email.encode()).hexdigest()}))
+    return None
 
 
 def set_locale(user: User, locale: str) -> None:

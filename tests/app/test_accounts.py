@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from grants import create_app
 from grants.extensions import db
-from grants.models import ApiToken, User
+from grants.models import ApiToken, AuditEvent, User
 from grants.operations import Invalid, accounts
 
 PASSWORD = "correct horse battery"  # as in conftest.py
@@ -95,6 +95,36 @@ def test_demo_passwords_only_work_in_demo_mode(app, client, create_user):
                                            "password": "demo-manager"}).status_code == 302
     finally:
         app.config["DEMO_MODE"] = False
+
+
+def test_every_demo_accounts_password_is_refused_outside_demo_mode(app, client):
+    from grants import demo
+
+    assert {password for _e, _n, password, _r in demo.ACCOUNTS} <= accounts.DEMO_PASSWORDS
+    with app.app_context():
+        demo.seed()
+    for email, _name, password, _role in demo.ACCOUNTS:
+        assert client.post("/login", data={"email": email, "password": password}
+                           ).status_code == 401, email
+
+
+def test_each_login_and_each_refused_login_writes_one_event(client, create_user):
+    user = create_user("applicant")
+
+    def events() -> list[tuple]:
+        return list(db.session.execute(
+            select(AuditEvent.action, AuditEvent.actor_id, AuditEvent.entity_id,
+                   AuditEvent.payload).where(AuditEvent.action.in_(["login", "login_failed"]))
+            .order_by(AuditEvent.seq)))
+
+    client.post("/login", data={"email": user.email, "password": "wrong password!"})
+    client.post("/login", data={"email": "nobody@example.org", "password": "whatever12"})
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    found = events()
+    assert [(a, actor, entity) for a, actor, entity, _p in found] == [
+        ("login_failed", None, user.id), ("login_failed", None, 0), ("login", user.id, user.id)]
+    assert found[0][3] == {"why": "wrong password"}
+    assert "nobody@example.org" not in str(found[1][3]) and "email_sha256" in found[1][3]
 
 
 def test_profile_creates_shows_once_and_revokes_tokens(client, login, create_user):
