@@ -67,6 +67,10 @@ PAGES = {
         "auditor", "/audit?entity_type=application&entity_id={application}"),
     "GET /audit/applications/<id>": ("auditor", "/audit/applications/{application}"),
     "API audit events": ("auditor", "/api/v1/audit/events"),
+    "GET /programmes/<id>/kpis": ("manager", "/programmes/{programme}/kpis"),
+    "API programme (progress)": ("manager", "/api/v1/programmes/{programme}"),
+    "GET /programmes/<id>/report.csv": ("manager", "/programmes/{programme}/report.csv"),
+    "GET /programmes/<id>/payments.csv": ("manager", "/programmes/{programme}/payments.csv"),
 }
 LOGINS = {"startup": ("startup@demo.local", "demo-startup"),
           "manager": ("manager@demo.local", "demo-manager"),

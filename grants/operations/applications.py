@@ -661,6 +661,7 @@ def update_application(actor: Actor, application_id: Any, data: Any) -> Applicat
         v.check()
         if not changes:
             return application
+        before = _before(application, changes)
         for key, value in changes.items():
             if key.startswith("project."):
                 setattr(application.project, key.removeprefix("project."), value)
@@ -675,9 +676,23 @@ def update_application(actor: Actor, application_id: Any, data: Any) -> Applicat
         audit.record(
             actor=actor, role=Role.APPLICANT.value, entity_type=KIND.name,
             entity_id=application.id, action="edit", from_state=application.state,
-            to_state=application.state, payload=changes,
+            to_state=application.state, payload=changes | {"before": before},
         )
     return application
+
+
+def _before(application: Application, changes: dict[str, Any]) -> dict[str, Any]:
+    """What the changed fields held before the edit (the answers: only those changed), so the
+    event alone shows the change."""
+    before: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key.startswith("project."):
+            before[key] = getattr(application.project, key.removeprefix("project."))
+        elif key == "answers":
+            before[key] = {name: application.answers.get(name) for name in value}
+        else:
+            before[key] = getattr(application, key)
+    return before
 
 
 def can_edit(item: Seen) -> bool:

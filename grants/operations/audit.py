@@ -202,10 +202,14 @@ def diff(event: AuditEvent, known: dict[str, Any]) -> list[Change]:
             if before.get(name) != after.get(name):
                 found.append(Change(name, before.get(name), after.get(name)))
                 known[name] = after.get(name)
+    # an edit says what each field held before ({"before": {...}} beside the new values)
+    said = _flat(payload["before"]) if isinstance(payload.get("before"), dict) \
+        and "after" not in payload else {}
     for name, value in _flat(payload).items():
-        if known.get(name) != value:
-            found.append(Change(name, known.get(name), value))
-            known[name] = value
+        old = said.get(name, known.get(name))
+        if old != value:
+            found.append(Change(name, old, value))
+        known[name] = value
     return found
 
 

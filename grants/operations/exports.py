@@ -18,11 +18,20 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from grants import labels
 from grants.extensions import db
-from grants.models import Actor, Application, Call, Programme, Project, Tranche, utcnow
+from grants.models import (
+    Actor,
+    Application,
+    Call,
+    Organization,
+    Programme,
+    Project,
+    Tranche,
+    utcnow,
+)
 from grants.operations.applications import reference
 from grants.operations.core import LOCAL, by_id
 from grants.operations.errors import Conflict, Forbidden
@@ -30,7 +39,7 @@ from grants.operations.kpis import can_read
 from grants.operations.ledger import money_states
 
 VERSION = "1.4"
-BATCH = 500
+BATCH = 100
 
 
 def _awarded(programme_id: int):
@@ -83,8 +92,16 @@ def _grants(programme: Programme, now: datetime) -> Iterator[dict[str, Any]]:
     while True:
         page = list(db.session.scalars(
             _awarded(programme.id).where(Application.id > after)
-            .options(joinedload(Application.call),
-                     joinedload(Application.project).joinedload(Project.organization))
+            .options(load_only(Application.id, Application.project_id, Application.call_id,
+                               Application.requested_amount, Application.awarded_amount,
+                               Application.decided_at, Application.created_at),
+                     # only what a grant shows: no answers, rubric or questions decoded
+                     joinedload(Application.call).load_only(Call.id, Call.stage),
+                     joinedload(Application.project).load_only(
+                         Project.id, Project.title, Project.summary, Project.organization_id)
+                     .joinedload(Project.organization).load_only(
+                         Organization.id, Organization.name,
+                         Organization.registration_number, Organization.address))
             .order_by(Application.id).limit(BATCH)))
         if not page:
             return

@@ -302,7 +302,8 @@ def test_every_change_through_the_sections_is_audited(client, draft):
         AuditEvent.entity_id == application.id, AuditEvent.action == "edit")).all()
     assert len(edits) == 5
     assert edits[2].payload == {"requested_amount": 30_000_000,
-                                "budget": {"labour": 20_000_000, "other": 10_000_000}}
+                                "budget": {"labour": 20_000_000, "other": 10_000_000},
+                                "before": {"requested_amount": 0, "budget": {}}}
 
 
 def test_the_api_takes_and_answers_the_common_part(api, create_user, create_call,
