@@ -21,6 +21,12 @@ if TYPE_CHECKING:
     from grants.operations.workflow import EntityKind
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Scripts and styles from this origin only (grants/static): no inline script, style attribute
+# or event handler runs, so injected markup cannot act; charts are inline SVG, whose
+# presentation attributes are not styles. Forms post here only; no page may frame ours.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
 def create_app(config: dict[str, Any] | None = None, *, workflows: Registry | None = None,
@@ -85,6 +91,14 @@ def create_app(config: dict[str, Any] | None = None, *, workflows: Registry | No
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if app.config.get("SESSION_COOKIE_SECURE"):  # served over HTTPS: stay on it
+            response.headers.setdefault("Strict-Transport-Security",
+                                        "max-age=31536000; includeSubDomains")
+        if request.endpoint != "static" and (
+                g.get("api_user") is not None or current_user.is_authenticated):
+            # what a signed-in person reads is theirs: no cache, shared or private, keeps it
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     return app

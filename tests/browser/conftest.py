@@ -97,19 +97,25 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def new_page(browser: Browser, live_server: str) -> Iterator[Callable[[], Page]]:
     """new_page() -> a page in a fresh browser context (its own cookies: one user each).
-    Every context made is closed after the test."""
+    Every context made is closed after the test, which fails if the browser refused anything
+    under the Content-Security-Policy (an inline script or style slipped into a template)."""
     contexts: list[BrowserContext] = []
+    refused: list[str] = []
 
     def make() -> Page:
         context = browser.new_context(base_url=live_server, locale="vi-VN",
                                       viewport={"width": 1280, "height": 900})
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", lambda message: refused.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text else None)
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    assert not refused, refused
 
 
 @pytest.fixture
