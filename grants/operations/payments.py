@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 
 from grants import labels
 from grants.extensions import db
+from grants.inputs import identifier
 from grants.models import Actor, Application, Call, Organization, Programme, Project, Tranche, User
 from grants.operations.applications import reference_of
 from grants.operations.core import LOCAL, by_id
@@ -65,7 +66,7 @@ def filters(actor: Actor, programme_id: Any, *, call_id: Any = None, since: Any 
             errors[name] = _("Not a valid date (YYYY-MM-DD).")
     number = None
     if call_id not in (None, ""):
-        number = int(call_id) if str(call_id).isdigit() and len(str(call_id)) < 10 else None
+        number = identifier(call_id)
         if number is None:
             errors["call_id"] = _("Not found.")
     if days.get("since") and days.get("until") and days["until"] < days["since"]:
