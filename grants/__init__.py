@@ -11,6 +11,7 @@ import click
 from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from grants import config as configuration
 from grants.extensions import babel, configure_sqlite, csrf, db, login_manager, migrate
@@ -45,6 +46,9 @@ def create_app(config: dict[str, Any] | None = None, *, workflows: Registry | No
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "json_serializer": canonical_json}
     _secret_key(app)
+    if app.config.get("PROXY_HOPS"):
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     db.init_app(app)
     with app.app_context():

@@ -6,13 +6,25 @@ TIMEZONE = "Asia/Ho_Chi_Minh"
 LANGUAGES = ("vi", "en")
 
 
+def _flag(name: str, default: bool | None = False) -> bool | None:
+    value = os.environ.get(name, "").strip().lower()
+    return default if not value else value in ("1", "true", "yes")
+
+
 def from_environment(instance_path: str) -> dict:
+    demo = _flag("GRANTS_DEMO_MODE")
     default_db = "sqlite:///" + os.path.join(instance_path, "grants.sqlite")
     return {
         # set but empty (a blank line in an env file) means the default, like unset
         "SQLALCHEMY_DATABASE_URI": os.environ.get("GRANTS_DATABASE_URL", "").strip() or default_db,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or os.environ.get("GRANTS_SECRET_KEY"),
-        "DEMO_MODE": os.environ.get("GRANTS_DEMO_MODE", "").lower() in ("1", "true", "yes"),
+        "DEMO_MODE": demo,
+        # Staff, reviewers and mentors must enrol a second factor; unset means "unless in demo
+        # mode", so that the demo accounts open without an authenticator app
+        "SECOND_FACTOR_REQUIRED": _flag("GRANTS_SECOND_FACTOR_REQUIRED", None),
+        # How many proxies in front of the app set X-Forwarded-For / -Proto (the load
+        # balancer): their word is taken for the client's address, which logins are throttled by
+        "PROXY_HOPS": int(os.environ.get("GRANTS_PROXY_HOPS", "0") or 0),
         "MAX_CONTENT_LENGTH": int(os.environ.get("GRANTS_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)),
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": TIMEZONE,

@@ -110,7 +110,7 @@ def seed() -> bool:
         programme_id = programme.id if role in (Role.MANAGER, Role.REVIEWER, Role.MENTOR) \
             else None
         user = accounts.create_user(email, name, password, role.value, programme_id,
-                                    allow_demo_password=True)
+                                    demo=True)
         if role is Role.MENTOR:
             mentors.save_profile(user, MENTOR_PROFILE)
         created = True

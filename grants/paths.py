@@ -15,3 +15,4 @@ def _locate(name: str) -> Path:
 TEMPLATES = _locate("templates")
 MIGRATIONS = _locate("migrations")
 TRANSLATIONS = _PACKAGE / "translations"
+DATA = _PACKAGE / "data"  # lists the app reads (common passwords)

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from grants.api.problems import problem
-from grants.operations import OperationError
+from grants.operations import OperationError, second_factor
 from grants.operations.accounts import user_for_token
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -24,6 +24,9 @@ def _authenticate():
     user = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
     if user is None:
         return problem(401, "Unauthorized", _("A valid bearer token is required."))
+    if second_factor.missing(user):
+        return problem(403, "Forbidden", _("Enrol a second factor on your profile page before "
+                                           "using the API."))
     g.api_user = user
     return None
 

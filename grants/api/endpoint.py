@@ -44,8 +44,9 @@ class Operation:
     @property
     def error_statuses(self) -> list[int]:
         """The declared errors, with what every route of the kind can answer: 401 without a
-        token, 413 and 422 for a body, 422 for a query."""
-        implied = set(self.errors) | ({401} if not self.public else set())
+        token and 403 for a user who must enrol a second factor first, 413 and 422 for a body,
+        422 for a query."""
+        implied = set(self.errors) | ({401, 403} if not self.public else set())
         if self.body is not None or self.form is not None:
             implied |= {413, 422}
         if self.query is not None:

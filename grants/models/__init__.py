@@ -1,6 +1,15 @@
 """The data model. Import models from here."""
 
-from grants.models.accounts import SYSTEM, Actor, ApiToken, RoleGrant, System, User
+from grants.models.accounts import (
+    SYSTEM,
+    Actor,
+    ApiToken,
+    LoginThrottle,
+    RecoveryCode,
+    RoleGrant,
+    System,
+    User,
+)
 from grants.models.activities import Activity, ActivityRegistration
 from grants.models.applications import Application, ApplicationRevision
 from grants.models.audit import AuditEvent, AuditHead
@@ -23,6 +32,8 @@ __all__ = [
     "Activity",
     "ActivityRegistration",
     "Actor",
+    "LoginThrottle",
+    "RecoveryCode",
     "System",
     "ApiToken",
     "Application",

@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from functools import cache
 from typing import Any
 
 from flask import current_app
@@ -14,8 +15,10 @@ from grants import audit, permissions
 from grants.extensions import db
 from grants.inputs import identifier, text_problem
 from grants.models import SYSTEM, Actor, ApiToken, Programme, Role, RoleGrant, User, utcnow
+from grants.operations import throttle
 from grants.operations.core import Validator, by_id, transaction
 from grants.operations.errors import Forbidden, Invalid, NotFound
+from grants.paths import DATA
 
 MIN_PASSWORD = 10
 TOKEN_PREFIX = "gr_"
@@ -25,24 +28,38 @@ DEMO_PASSWORDS = frozenset({"demo-startup", "demo-reviewer", "demo-manager", "de
                             "demo-auditor", "demo-admin", "demo-mentor"})
 
 
-def _check_password(v: Validator, password: str | None, allow_demo: bool = False) -> None:
+@cache
+def common_passwords() -> frozenset[str]:
+    """The list of passwords too common to accept (grants/data/common-passwords.txt)."""
+    lines = (DATA / "common-passwords.txt").read_text().splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def _check_password(v: Validator, password: str | None, *, email: str | None = None,
+                    demo: bool = False) -> None:
     if password is None:
         return
     if len(password) < MIN_PASSWORD:
         v.fail("password", _("At least %(n)d characters.", n=MIN_PASSWORD))
-    elif password in DEMO_PASSWORDS and not (allow_demo or current_app.config.get("DEMO_MODE")):
+    elif password in DEMO_PASSWORDS and not (demo or current_app.config.get("DEMO_MODE")):
         v.fail("password", _("Demo passwords are only allowed in demo mode."))
+    elif not demo and password.lower() in common_passwords() or (
+            not demo and email and len(email.split("@")[0]) >= 4
+            and email.split("@")[0].lower() in password.lower()):
+        v.fail("password", _("This password is too common or too easy to guess from your "
+                             "email. Choose another."))
 
 
 def _new_user(v: Validator, email: str | None, name: str | None, password: str | None,
-              allow_demo_password: bool = False) -> User:
+              demo: bool = False) -> User:
     if email and ("@" not in email or " " in email):
         v.fail("email", _("Not a valid email address."))
     if email and db.session.scalar(select(User.id).where(User.email == email.lower())):
         v.fail("email", _("An account with this email exists."))
-    _check_password(v, password, allow_demo_password)
+    _check_password(v, password, email=email, demo=demo)
     v.check()
-    user = User(email=email.lower(), name=name, password_hash=generate_password_hash(password))
+    user = User(email=email.lower(), name=name, password_hash=generate_password_hash(password),
+                demo=demo)
     db.session.add(user)
     db.session.flush()
     return user
@@ -73,8 +90,9 @@ def register(data: Any, locale: str | None = None) -> User:
 
 
 def create_user(email: str, name: str, password: str, role: str,
-                programme_id: int | None = None, *, allow_demo_password: bool = False) -> User:
-    """A staff (or any) account, from the command line; the demo seed may use demo passwords."""
+                programme_id: int | None = None, *, demo: bool = False) -> User:
+    """A staff (or any) account, from the command line; the demo seed's (`demo`) may use demo
+    passwords and works in demo mode only."""
     v = Validator({"email": email, "name": name, "password": password})
     email, name = v.text("email", max_length=254), v.text("name", max_length=200)
     password = v.password("password")
@@ -83,41 +101,98 @@ def create_user(email: str, name: str, password: str, role: str,
     with transaction():
         if programme_id is not None and db.session.get(Programme, programme_id) is None:
             v.fail("programme", _("No such programme."))
-        user = _new_user(v, email, name, password, allow_demo_password)
+        user = _new_user(v, email, name, password, demo)
         _grant(user, Role(role), programme_id, SYSTEM)
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The active user with this email and password, or None. Either way one audit event:
-    `login` by the user, or `login_failed` (on the account when the email is one, with the
-    email's hash when it is not: a mistyped password in the email field is not kept)."""
+def authenticate(email: str, password: str, address: str | None) -> User | None:
+    """The first step of a login: the active user with this email and password, or None.
+
+    1. Refuse a malformed email or password (no lookup).
+    2. Refuse, 429, an account or an address with too many recent failures (throttle).
+    3. Check a password hash whether or not the email is an account's (the same work either
+       way, so the answer's timing does not tell which emails exist).
+    4. Refuse an inactive account, a wrong password, a demo account outside demo mode.
+    5. Success clears the account's failures; without a second factor it is the login (audit
+       `login`); with one, `second_factor.complete` finishes it.
+    Every refusal counts against the account and the address and writes `login_failed` (on the
+    account when the email is one, with the email's hash when it is not)."""
     email, password = (email or "").strip().lower(), password or ""
-    if text_problem(email) or text_problem(password) or len(email) > 254:
-        return _failed(None, email, "malformed")
+    if text_problem(email) or text_problem(password) or len(email) > 254 or len(password) > 200:
+        return _failed(None, email, address, "malformed")
+    keys = ((throttle.ACCOUNT, throttle.email_key(email)), (throttle.ADDRESS, address or "-"))
+    throttle.check(*keys)
     user = db.session.scalar(select(User).where(User.email == email))
-    if user is None:
-        return _failed(None, email, "unknown email")
+    if not check_password_hash(user.password_hash if user else _unknown_hash(), password) \
+            or user is None:
+        return _failed(user, email, address, "wrong password" if user else "unknown email")
     if not user.active:
-        return _failed(user, email, "inactive")
-    if not check_password_hash(user.password_hash, password):
-        return _failed(user, email, "wrong password")
-    if password in DEMO_PASSWORDS and not current_app.config.get("DEMO_MODE"):
-        return _failed(user, email, "demo password outside demo mode")
+        return _failed(user, email, address, "inactive")
+    if user.demo and not current_app.config.get("DEMO_MODE"):
+        return _failed(user, email, address, "demo account outside demo mode")
     with transaction():
-        audit.record(actor=user, role=None, entity_type="user", entity_id=user.id,
-                     action="login")
+        throttle.clear(*keys[0])
+        if not user.has_second_factor:
+            logged_in(user, address)
     return user
 
 
-def _failed(user: User | None, email: str, why: str) -> None:
-    """Record a refused login (always None)."""
+def logged_in(user: User, address: str | None, second_factor: str | None = None) -> None:
+    """The login event, in the caller's transaction."""
+    audit.record(actor=user, role=None, entity_type="user", entity_id=user.id, action="login",
+                 payload={"address": address} | (
+                     {"second_factor": second_factor} if second_factor else {}))
+
+
+@cache
+def _unknown_hash() -> str:
+    """A hash of a random password, checked when the email is no account's: a login for an
+    unknown email costs what one for a known email does."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def _failed(user: User | None, email: str, address: str | None, why: str) -> None:
+    """Record a refused login (always None): counted by the throttle, and audited."""
     with transaction():
+        throttle.record((throttle.ACCOUNT, throttle.email_key(email)),
+                        (throttle.ADDRESS, address or "-"))
         audit.record(actor=SYSTEM, role=None, entity_type="user",
                      entity_id=user.id if user else 0, action="login_failed",
-                     payload={"why": why} | ({} if user else {
+                     payload={"why": why, "address": address} | ({} if user else {
                          "email_sha256": hashlib.sha256(email.encode()).hexdigest()}))
     return None
+
+
+def end_sessions(user: User) -> int:
+    """Every session of the user ends (logout, a new password, a reset second factor): their
+    cookies, copies included, stop working. Returns the new version for the current session
+    to carry on with, where it does."""
+    with transaction():
+        row = db.session.get(User, user.id, with_for_update=True, populate_existing=True)
+        row.session_version += 1
+    return row.session_version
+
+
+def change_password(user: User, data: Any) -> int:
+    """The user changes their password, giving the current one: every other session ends.
+    Returns the session version the current session carries on with."""
+    v = Validator(data)
+    current = v.password("current_password")
+    new = v.password("password")
+    if current is not None and not check_password_hash(user.password_hash, current):
+        v.fail("current_password", _("This is not your current password."))
+    _check_password(v, new, email=user.email)
+    if new is not None and current == new:
+        v.fail("password", _("Choose a password different from the current one."))
+    v.check()
+    with transaction():
+        row = db.session.get(User, user.id, with_for_update=True, populate_existing=True)
+        row.password_hash = generate_password_hash(new)
+        row.session_version += 1
+        audit.record(actor=user, role=None, entity_type="user", entity_id=user.id,
+                     action="change_password")
+    return row.session_version
 
 
 def set_locale(user: User, locale: str) -> None:
@@ -166,7 +241,8 @@ def user_for_token(token: str) -> User | None:
         return None
     row = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.user, innerjoin=True))
                             .where(ApiToken.token_hash == _token_hash(token)))
-    if row is None or row.revoked_at is not None or not row.user.active:
+    if row is None or row.revoked_at is not None or not row.user.active or (
+            row.user.demo and not current_app.config.get("DEMO_MODE")):
         return None
     return row.user
 

@@ -43,3 +43,14 @@ class TooLarge(OperationError):
     """A body or an upload over its size limit."""
 
     status = 413
+
+
+class TooManyAttempts(OperationError):
+    """Too many failed attempts (logins, codes, registrations) in a while; `retry_after` is
+    the number of seconds until one more is allowed."""
+
+    status = 429
+
+    def __init__(self, detail: str, retry_after: int):
+        super().__init__(detail)
+        self.retry_after = retry_after

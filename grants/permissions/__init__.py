@@ -71,6 +71,7 @@ __all__ = [
     "is_member",
     "is_staff",
     "membership_role",
+    "needs_second_factor",
     "programmes_where",
     "role_columns",
     "roles_on_applications",
@@ -95,6 +96,13 @@ def can_apply(user: User) -> bool:
 
 def is_staff(user: User) -> bool:
     return any(g.role in STAFF_ROLES for g in user.grants)
+
+
+def needs_second_factor(user: User) -> bool:
+    """Staff and reviewers sign in with a second factor: what they reach (every programme's
+    applications, scores, money, the log) is worth more than one password. Mentors read
+    projects' paths, so they too; only applicants may go without."""
+    return any(g.role != Role.APPLICANT.value for g in user.grants)
 
 
 def can_manage_users(user: User) -> bool:

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Flask, make_response, render_template, request
+from flask import Flask, make_response, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,7 +13,7 @@ from grants.config import LANGUAGES
 from grants.extensions import db, login_manager
 from grants.inputs import MAX_ID, whole_number
 from grants.models import User
-from grants.operations import OperationError
+from grants.operations import OperationError, second_factor
 from grants.web.forms import EmptyForm
 
 
@@ -49,8 +49,23 @@ def register_web(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
+        """The session's user, if the session is of the user's current version (grants/web/
+        auth.py)."""
         number = whole_number(user_id)
-        return db.session.get(User, number) if number and number <= MAX_ID else None
+        user = db.session.get(User, number) if number and number <= MAX_ID else None
+        if user is None or session.get("version") != user.session_version:
+            return None
+        return user
+
+    @app.before_request
+    def _second_factor_first():
+        """Staff and reviewers who must have a second factor reach nothing else until they
+        enrol one (the API refuses their tokens the same way, grants/api/__init__.py)."""
+        if request.blueprint in (None, "api") or request.endpoint in ENROLMENT_ENDPOINTS:
+            return None
+        if current_user.is_authenticated and second_factor.missing(current_user):
+            return redirect(url_for("auth.second_factor"))
+        return None
 
     @app.context_processor
     def _helpers() -> dict:
@@ -75,6 +90,11 @@ def register_web(app: Flask) -> None:
     def _operation_error(error: OperationError):
         return render_template("error.html", status=error.status, message=error.detail,
                                problems=getattr(error, "problems", [])), error.status
+
+
+# What a user who must still enrol a second factor may reach.
+ENROLMENT_ENDPOINTS = frozenset({"auth.second_factor", "auth.logout", "public.language",
+                                 "public.health", "static"})
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -1,16 +1,64 @@
-"""Sign up, log in and out, the profile page with language and API tokens."""
+"""Sign up, log in (password, then the second factor once enrolled) and out, the profile page
+with language, password, second factor and API tokens.
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+A session names its user and the user's session version (`User.session_version`): logging out,
+a new password or a reset second factor moves the version on, and the user loader refuses any
+session cookie of an older one, so a copied cookie dies with the session it was copied from.
+Between the two steps of a login the session holds only `pending` (who passed the password,
+when, and where to go next): nothing is reachable with it but the code page.
+"""
+
+import time
+
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from grants import permissions
 from grants.config import LANGUAGES
-from grants.operations import Invalid, accounts
+from grants.extensions import db
+from grants.models import User
+from grants.operations import Invalid, accounts, second_factor
+from grants.operations.errors import TooManyAttempts
 from grants.web import safe_next
-from grants.web.forms import LoginForm, RegisterForm, TokenForm
+from grants.web.forms import (
+    CodeForm,
+    LoginForm,
+    PasswordForm,
+    RegisterForm,
+    TokenForm,
+)
 
 bp = Blueprint("auth", __name__)
+
+PENDING_SECONDS = 300  # the code must follow the password within five minutes
+
+
+def address() -> str | None:
+    """The client's address (the proxy's X-Forwarded-For when GRANTS_PROXY_HOPS says to trust
+    it, grants/__init__.py)."""
+    return request.remote_addr
+
+
+def _throttled(template: str, error: TooManyAttempts, **context):
+    flash(error.detail, "error")
+    response = make_response(render_template(template, **context), 429)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _errors_to(form, error: Invalid) -> None:
+    for name, message in error.errors.items():
+        getattr(form, name).errors.append(message)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -18,17 +66,70 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data, address())
+        except TooManyAttempts as error:
+            return _throttled("auth/login.html", error, form=form)
         if user is not None:
             chosen = session.get("locale")
             session.clear()  # nothing of the anonymous session carries over into the account's
-            login_user(user)
-            _keep_language(user, chosen)
-            home = "manage.call_list" if permissions.is_staff(user) else "apply.dashboard"
-            return redirect(safe_next(request.args.get("next"), url_for(home)))
+            target = request.args.get("next")
+            if user.has_second_factor:
+                session["pending"] = {"user": user.id, "version": user.session_version,
+                                      "at": int(time.time()), "next": target,
+                                      "locale": chosen}
+                return redirect(url_for("auth.code"))
+            return _logged_in(user, chosen, target)
         flash(_("Wrong email or password."), "error")
         status = 401
     return render_template("auth/login.html", form=form), status
+
+
+def _logged_in(user: User, chosen: str | None, target: str | None):
+    login_user(user)
+    session["version"] = user.session_version
+    _keep_language(user, chosen)
+    if second_factor.missing(user):
+        return redirect(url_for("auth.second_factor"))
+    home = "manage.call_list" if permissions.is_staff(user) else "apply.dashboard"
+    return redirect(safe_next(target, url_for(home)))
+
+
+def _pending_user() -> User | None:
+    """Who passed the password step, in this session, within the last five minutes."""
+    pending = session.get("pending")
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        return None
+    user = db.session.get(User, pending.get("user"))
+    if user is None or not user.active or user.session_version != pending.get("version"):
+        return None
+    return user
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def code():
+    """The second step: a code from the authenticator app, or a recovery code."""
+    user = _pending_user()
+    if user is None:
+        session.pop("pending", None)
+        flash(_("Log in again: the code must follow the password within five minutes."),
+              "error")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            second_factor.complete_login(user, {"code": form.code.data}, address())
+        except TooManyAttempts as error:
+            return _throttled("auth/code.html", error, form=form)
+        except Invalid as error:
+            _errors_to(form, error)
+            status = 422
+        else:
+            pending = session.pop("pending")
+            session.clear()
+            return _logged_in(user, pending.get("locale"), pending.get("next"))
+    return render_template("auth/code.html", form=form), status
 
 
 def _keep_language(user, chosen: str | None) -> None:
@@ -43,6 +144,9 @@ def _keep_language(user, chosen: str | None) -> None:
 
 @bp.post("/logout")
 def logout():
+    """Logging out ends every session of the account, a copied cookie included."""
+    if current_user.is_authenticated:
+        accounts.end_sessions(current_user)
     logout_user()
     session.clear()
     return redirect(url_for("public.index"))
@@ -59,14 +163,23 @@ def register():
                 locale=session.get("locale"),
             )
         except Invalid as error:
-            for name, message in error.errors.items():
-                getattr(form, name).errors.append(message)
+            _errors_to(form, error)
             status = 422
         else:
             login_user(user)
+            session["version"] = user.session_version
             flash(_("Welcome! Register your startup to apply."), "success")
             return redirect(safe_next(request.args.get("next"), url_for("apply.dashboard")))
     return render_template("auth/register.html", form=form), status
+
+
+def _profile(form=None, password_form=None, new_token=None, status: int = 200):
+    return render_template(
+        "auth/profile.html", form=form or TokenForm(formdata=None),
+        password_form=password_form or PasswordForm(formdata=None),
+        tokens=accounts.tokens_of(current_user), new_token=new_token,
+        codes_left=second_factor.recovery_codes_left(current_user)
+        if current_user.has_second_factor else None), status
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -77,8 +190,67 @@ def profile():
     if form.validate_on_submit():
         new_token = accounts.create_token(current_user, form.name.data)
         form.name.data = ""
-    tokens = accounts.tokens_of(current_user)
-    return render_template("auth/profile.html", form=form, tokens=tokens, new_token=new_token)
+    return _profile(form, new_token=new_token)
+
+
+@bp.post("/profile/password")
+@login_required
+def change_password():
+    """A new password; every other session of the account ends, this one goes on."""
+    form = PasswordForm()
+    if not form.validate():  # the CSRF token
+        return _profile(password_form=form, status=400)
+    try:
+        session["version"] = accounts.change_password(
+            current_user, {"current_password": form.current_password.data,
+                           "password": form.password.data})
+    except Invalid as error:
+        _errors_to(form, error)
+        return _profile(password_form=form, status=422)
+    flash(_("Your password is changed. Your other sessions have ended."), "success")
+    return redirect(url_for("auth.profile"))
+
+
+@bp.route("/profile/second-factor", methods=["GET", "POST"], endpoint="second_factor")
+@login_required
+def second_factor_page():
+    """Enrol an authenticator app: scan the QR code (or type the secret), give a code; the
+    recovery codes are shown once."""
+    if current_user.has_second_factor:
+        return render_template("auth/second_factor.html", form=CodeForm(formdata=None),
+                               codes_left=second_factor.recovery_codes_left(current_user))
+    secret = session.get("enrol_secret") or second_factor.new_secret()
+    session["enrol_secret"] = secret
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            codes = second_factor.enrol(current_user, secret, {"code": form.code.data})
+        except Invalid as error:
+            _errors_to(form, error)
+            status = 422
+        else:
+            session.pop("enrol_secret")
+            session["version"] = current_user.session_version
+            return render_template("auth/recovery_codes.html", codes=codes)
+    return render_template("auth/enrol.html", form=form, secret=secret,
+                           qr=second_factor.enrolment_qr(current_user, secret),
+                           required=second_factor.required(current_user)), status
+
+
+@bp.post("/profile/second-factor/recovery-codes")
+@login_required
+def renew_recovery_codes():
+    form = CodeForm()
+    try:
+        if not form.validate():  # the CSRF token
+            raise Invalid(_("The request was not valid."))
+        codes = second_factor.renew_recovery_codes(current_user, {"code": form.code.data})
+    except Invalid as error:
+        _errors_to(form, error)
+        return render_template("auth/second_factor.html", form=form,
+                               codes_left=second_factor.recovery_codes_left(current_user)), 422
+    return render_template("auth/recovery_codes.html", codes=codes)
 
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")

@@ -13,6 +13,18 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"))
 
 
+class CodeForm(FlaskForm):
+    code = StringField(_l("Code"), render_kw={"autocomplete": "one-time-code",
+                                              "autocapitalize": "off", "spellcheck": "false"})
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"),
+                                     render_kw={"autocomplete": "current-password"})
+    password = PasswordField(_l("New password (at least 10 characters)"),
+                             render_kw={"autocomplete": "new-password"})
+
+
 class RegisterForm(FlaskForm):
     name = StringField(_l("Your name"))
     email = EmailField(_l("Email"))

@@ -9,7 +9,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 
 from grants import labels
 from grants.models import Role
-from grants.operations import Invalid, accounts
+from grants.operations import Invalid, accounts, second_factor
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
@@ -126,6 +126,15 @@ def revoke(user_id: int, grant_id: int):
         return _refused(user_id, error)
     else:
         flash(_("The role is revoked."), "success")
+    return redirect(url_for("users.detail", user_id=user_id))
+
+
+@bp.post("/<int:user_id>/second-factor/reset")
+@login_required
+def reset_second_factor(user_id: int):
+    user = second_factor.reset(current_user, user_id)
+    flash(_("The second factor of %(email)s is removed: they set it up again at their next "
+            "login.", email=user.email), "success")
     return redirect(url_for("users.detail", user_id=user_id))
 
 

@@ -143,6 +143,9 @@ def app(tmp_path_factory):
         "SECRET_KEY": "test",
         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
         "WTF_CSRF_ENABLED": False,
+        # the second factor's requirement is on in production; its own tests turn it on
+        # (tests/app/test_second_factor.py), the rest log staff in with a password alone
+        "SECOND_FACTOR_REQUIRED": False,
         "DOCUMENT_STORAGE": str(tmp_path_factory.mktemp("documents")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 25, "max_overflow": 5}
         if os.environ.get("GRANTS_TEST_DATABASE_URL") else {},

@@ -1,7 +1,7 @@
 """Sign-up, log-in, sessions, CSRF, tokens, demo passwords; who may open which page."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from grants import create_app
 from grants.extensions import db
@@ -85,8 +85,8 @@ def test_forms_require_a_csrf_token(app, create_user, tmp_path):
 def test_demo_passwords_only_work_in_demo_mode(app, client, create_user):
     with pytest.raises(Invalid):
         accounts.create_user("x@example.org", "X", "demo-manager", "manager")
-    user = accounts.create_user("demo@example.org", "Demo", "demo-manager", "manager",
-                                allow_demo_password=True)
+    user = accounts.create_user("seeded@example.org", "Demo", "demo-manager", "manager",
+                                demo=True)
     assert client.post("/login", data={"email": user.email,
                                        "password": "demo-manager"}).status_code == 401
     app.config["DEMO_MODE"] = True
@@ -123,7 +123,7 @@ def test_each_login_and_each_refused_login_writes_one_event(client, create_user)
     found = events()
     assert [(a, actor, entity) for a, actor, entity, _p in found] == [
         ("login_failed", None, user.id), ("login_failed", None, 0), ("login", user.id, user.id)]
-    assert found[0][3] == {"why": "wrong password"}
+    assert found[0][3] == {"why": "wrong password", "address": "127.0.0.1"}
     assert "nobody@example.org" not in str(found[1][3]) and "email_sha256" in found[1][3]
 
 
@@ -215,3 +215,70 @@ def test_edit_page_of_a_submitted_application_sends_back_to_it(
     response = client.get(f"/applications/{application.id}/edit")
     assert response.status_code == 302
     assert response.headers["Location"] == f"/applications/{application.id}"
+
+
+def test_a_session_cookie_copied_before_logout_is_refused_after_it(app, client, login,
+                                                                    create_user):
+    user = create_user("applicant")
+    login(user)
+    copy = app.test_client()
+    copy.set_cookie("session", client.get_cookie("session").value)
+    assert copy.get("/profile").status_code == 200
+    client.post("/logout")
+    assert copy.get("/profile").status_code == 302  # to the login page
+    assert client.get("/profile").status_code == 302
+
+
+def test_a_new_password_ends_every_other_session_and_keeps_this_one(app, client, login,
+                                                                     create_user):
+    user = create_user("applicant")
+    login(user)
+    other = app.test_client()
+    other.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert other.get("/profile").status_code == 200
+    changed = client.post("/profile/password", data={"current_password": PASSWORD,
+                                                     "password": "a brand new passphrase"})
+    assert changed.status_code == 302
+    assert client.get("/profile").status_code == 200
+    assert other.get("/profile").status_code == 302
+    assert other.post("/login", data={"email": user.email, "password": PASSWORD}
+                      ).status_code == 401
+    assert other.post("/login", data={"email": user.email, "password": "a brand new passphrase"}
+                      ).status_code == 302
+
+
+def test_a_password_change_needs_the_current_password_and_a_good_new_one(client, login,
+                                                                          create_user):
+    user = create_user("applicant", email="lan.nguyen@example.org")
+    login(user)
+    for current, new, field in [("not it at all", "a brand new passphrase", "current_password"),
+                                (PASSWORD, "qwertyuiop", "password"),
+                                (PASSWORD, "lan.nguyen2024!", "password"),
+                                (PASSWORD, PASSWORD, "password"), (PASSWORD, "short", "password")]:
+        answer = client.post("/profile/password",
+                             data={"current_password": current, "password": new})
+        assert answer.status_code == 422, (current, new)
+        assert 'class="errors"' in answer.text
+    assert client.post("/login", data={"email": user.email, "password": PASSWORD}
+                       ).status_code == 302
+
+
+def test_registration_refuses_common_passwords(client):
+    for password in ("1234567890", "Password123", "matkhau123", "qwertyuiop"):
+        answer = client.post("/register", data={"name": "An", "email": "an@example.org",
+                                                "password": password})
+        assert answer.status_code == 422, password
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_demo_accounts_tokens_stop_working_outside_demo_mode(app, client):
+    app.config["DEMO_MODE"] = True
+    try:
+        user = accounts.create_user("seeded@example.org", "Demo", "demo-manager", "manager",
+                                    demo=True)
+        token = accounts.create_token(user, "demo")
+        headers = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/v1/me", headers=headers).status_code == 200
+    finally:
+        app.config["DEMO_MODE"] = False
+    assert client.get("/api/v1/me", headers=headers).status_code == 401

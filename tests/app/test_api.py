@@ -364,7 +364,8 @@ def test_openapi_documents_every_route_with_its_shapes(app, client):
 
 def test_openapi_names_the_errors_each_route_can_answer(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
-    assert set(paths["/me"]["get"]["responses"]) == {"200", "401"}
+    # 403: the token of a user who must enrol a second factor first
+    assert set(paths["/me"]["get"]["responses"]) == {"200", "401", "403"}
     assert set(paths["/calls"]["post"]["responses"]) == {"201", "401", "403", "409", "413",
                                                          "422"}
     assert set(paths["/applications/{application_id}"]["patch"]["responses"]) == {
