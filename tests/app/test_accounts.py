@@ -1,5 +1,7 @@
 """Sign-up, log-in, sessions, CSRF, tokens, demo passwords; who may open which page."""
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -258,7 +260,7 @@ def test_a_password_change_needs_the_current_password_and_a_good_new_one(client,
         answer = client.post("/profile/password",
                              data={"current_password": current, "password": new})
         assert answer.status_code == 422, (current, new)
-        assert 'class="errors"' in answer.text
+        assert re.search(f'id="{field}"[^>]*>\\s*<ul class="errors">', answer.text), field
     assert client.post("/login", data={"email": user.email, "password": PASSWORD}
                        ).status_code == 302
 

@@ -9,6 +9,7 @@ from werkzeug.security import check_password_hash
 from grants.extensions import db
 from grants.models import LoginThrottle, utcnow
 from grants.operations import accounts, throttle
+
 PASSWORD = "correct horse battery"  # as in conftest.py
 
 
