@@ -7,7 +7,7 @@ never forks; the lock is held until the writer's transaction commits.
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -140,6 +140,12 @@ class Verification:
     first_bad_seq: int | None = None
     problem: str | None = None
     finding: str | None = None  # one of FINDINGS
+    # Told apart once the chain is broken: the first event whose stored content no longer
+    # matches its stored hash, and the first whose link (prev_hash) is not the stored hash of
+    # the event before it (or follows a gap). A rewrite with a recomputed hash leaves the
+    # first None and the second at the event after the rewritten one.
+    changed_seq: int | None = None
+    broken_link_seq: int | None = None
 
 
 def canonical_json(value: Any) -> str:
@@ -202,9 +208,34 @@ def verify(batch_size: int = 20000, progress=None) -> Verification:
     rows = db.session.connection().execute(
         raw_rows().execution_options(yield_per=batch_size))
     try:
-        return _walk(rows, batch_size, progress)
+        result = _walk(rows, batch_size, progress)
     finally:
         rows.close()
+    if result.ok:
+        return result
+    changed, broken = _first_breaks(batch_size)
+    return replace(result, changed_seq=changed, broken_link_seq=broken)
+
+
+def _first_breaks(batch_size: int) -> tuple[int | None, int | None]:
+    """A second walk, only over a broken chain: the first event whose content does not match
+    its stored hash, and the first whose link does not match the stored hash before it."""
+    changed = broken = None
+    prev_seq, prev_hash = 0, GENESIS
+    rows = db.session.connection().execute(
+        raw_rows().execution_options(yield_per=batch_size))
+    try:
+        for row in rows:
+            if changed is None and not _content_matches(row):
+                changed = row[0]
+            if broken is None and (row[0] != prev_seq + 1 or row[_PREV_AT] != prev_hash):
+                broken = row[0]
+            if changed is not None and broken is not None:
+                break
+            prev_seq, prev_hash = row[0], row[-1]
+    finally:
+        rows.close()
+    return changed, broken
 
 
 _PREV_AT = HASHED.index("prev_hash")

@@ -1,8 +1,10 @@
 """The command line: `flask --app grants <command>`."""
 
+import json
 import signal
 import sys
 import threading
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -10,7 +12,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
-from grants import audit, demo, outbox
+from grants import audit, checkpoints, demo, outbox
 from grants.extensions import db
 from grants.models import AuditHead
 from grants.operations import OperationError, accounts
@@ -115,17 +117,93 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
-def audit_verify() -> None:
-    """Check the whole hash chain; exit 1 and name the first bad event if it is broken."""
+@click.option("--checkpoints", "checkpoint_file", type=click.File("r"),
+              help="An exported checkpoints file (audit checkpoints --output): also prove the "
+                   "log still extends every checkpoint in it.")
+@click.option("--public-key", help="The public key to check the checkpoints' signatures with "
+                                   "(base64, or a PEM file's path); default: this server's "
+                                   "key, else the one in the file.")
+def audit_verify(checkpoint_file, public_key: str | None) -> None:
+    """Check the whole hash chain, and with --checkpoints that the log extends each signed
+    checkpoint; exit 1 and name what is wrong."""
+    if checkpoint_file is not None:
+        _verify_anchored(checkpoint_file.read(), public_key)
+        return
     total = db.session.scalar(select(AuditHead.seq)) or 0
     with click.progressbar(length=total, label="Events", file=sys.stderr) as bar:
         result = audit.verify(progress=bar.update)
     if result.ok:
         click.echo(f"OK: {result.checked} events, chain intact.")
         return
+    _broken(result)
+
+
+def _broken(result: audit.Verification) -> None:
     click.echo(f"BROKEN at event {result.first_bad_seq}: {result.problem} "
                f"({result.checked} events checked before it).", err=True)
+    click.echo("  first event whose content does not match its hash: "
+               f"{result.changed_seq or 'none'}", err=True)
+    click.echo("  first event whose link to the one before is broken: "
+               f"{result.broken_link_seq or 'none'}", err=True)
     raise SystemExit(1)
+
+
+def _verify_anchored(text: str, public_key: str | None) -> None:
+    try:
+        found, embedded = checkpoints.read_file(text)
+        if public_key and Path(public_key).is_file():
+            public_key = Path(public_key).read_text()
+        key = (checkpoints.load_public_key(public_key) if public_key
+               else checkpoints.configured_public_key()
+               or (checkpoints.load_public_key(embedded) if embedded else None))
+    except checkpoints.BadCheckpointFile as error:
+        raise click.ClickException(str(error)) from None
+    if key is None:
+        raise click.ClickException("No public key: pass --public-key.")
+    result = checkpoints.verify_against(found, key)
+    if result.ok:
+        click.echo(f"OK: {result.chain.checked} events, chain intact, extends all "
+                   f"{result.checkpoints} checkpoints (key {checkpoints.key_id(key)}).")
+        return
+    if result.checkpoint is not None:
+        click.echo(f"BROKEN: {result.problem}.", err=True)
+        raise SystemExit(1)
+    _broken(result.chain)
+
+
+@audit_group.command("keygen")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="Where to write the new private key (PEM); keep it outside the database "
+                   "and its backups.")
+def audit_keygen(output: str) -> None:
+    """Make an Ed25519 key to sign checkpoints with; prints its public key."""
+    path = Path(output)
+    if path.exists():
+        raise click.ClickException(f"{output} exists; not overwritten.")
+    pem, public = checkpoints.new_key()
+    path.touch(mode=0o600)
+    path.write_bytes(pem)
+    click.echo(f"Wrote {output}. Set GRANTS_AUDIT_SIGNING_KEY_FILE={output}")
+    click.echo(f"Public key (give it to the auditors): {public}")
+
+
+@audit_group.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the head of the chain now (run it from cron, hourly say, and on demand)."""
+    try:
+        row = checkpoints.take()
+    except checkpoints.NoSigningKey as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(json.dumps(checkpoints.as_json(row)))
+
+
+@audit_group.command("checkpoints")
+@click.option("--output", type=click.File("w"), default="-",
+              help="Where to write them (default: standard output).")
+def audit_checkpoints(output) -> None:
+    """Export every checkpoint with the public key, for auditors to keep outside the system."""
+    json.dump(checkpoints.export(), output, indent=1)
+    output.write("\n")
 
 
 @click.group("outbox")

@@ -43,6 +43,11 @@ def from_environment(instance_path: str) -> dict:
         "DOCUMENT_MAX_BYTES": int(os.environ.get("GRANTS_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)),
         # JSON bodies of the API: larger ones are refused (413) before they are parsed.
         "API_MAX_BODY_BYTES": int(os.environ.get("GRANTS_API_MAX_BODY_BYTES", 1024 * 1024)),
+        # The Ed25519 key that signs audit checkpoints (grants/checkpoints.py): a PEM file
+        # outside the database and its backups, or the PEM text itself
+        "AUDIT_SIGNING_KEY_FILE": os.environ.get("GRANTS_AUDIT_SIGNING_KEY_FILE", "").strip()
+        or None,
+        "AUDIT_SIGNING_KEY": os.environ.get("GRANTS_AUDIT_SIGNING_KEY"),
         # Outgoing mail (grants/outbox.py). Links in mails start with BASE_URL.
         "BASE_URL": os.environ.get("GRANTS_BASE_URL", "http://127.0.0.1:5000"),
         "SMTP_HOST": os.environ.get("GRANTS_SMTP_HOST"),

@@ -27,5 +27,18 @@ def audit_events(query: s.AuditEventQuery):
 @api.get("/audit/verify")
 @endpoint(s.AuditVerification, errors=(403,))
 def audit_verify():
-    """Verify the whole hash chain: the first bad event and what was done to it"""
-    return vars(audit.verify(g.api_user))
+    """Verify the whole hash chain (and the signed checkpoints kept here, when this server
+    holds the key): the first bad event and what was done to it"""
+    result = audit.verify(g.api_user)
+    return vars(result.chain) | {"ok": result.ok, "checkpoints": result.checkpoints,
+                                 "checkpoint": result.checkpoint,
+                                 "checkpoint_problem": result.problem if result.checkpoint
+                                 else None}
+
+
+@api.get("/audit/checkpoints")
+@endpoint(s.CheckpointExport, errors=(403,))
+def audit_checkpoints():
+    """Every signed checkpoint with the public key, for auditors to keep outside the system
+    and check with `flask --app grants audit verify --checkpoints FILE`"""
+    return audit.checkpoint_export(g.api_user)

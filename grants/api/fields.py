@@ -8,9 +8,7 @@ accept. Errors are raised with a `type` that grants.api.validation turns into a 
 message; the English text here is never shown.
 """
 
-import base64
-import binascii
-import json
+import re
 from datetime import date, datetime
 from functools import partial
 from typing import Annotated, Any
@@ -20,7 +18,6 @@ from pydantic_core import PydanticCustomError
 
 from grants.inputs import MAX_ID, MAX_MONEY, YEARS, whole_number
 
-MAX_CURSOR_LENGTH = 64  # base64 of {"at": <19 digits>} is 36 characters
 MAX_SEQ = 2**63 - 1  # audit sequence numbers are 64-bit
 NO_NUL = r"^[^\x00]*$"  # lone surrogates are refused by pydantic itself (string_unicode)
 
@@ -85,23 +82,17 @@ def _day(value: Any) -> date:
     return day
 
 
-def _decode_cursor(limit: int, raw: Any) -> int:
-    """The position a cursor points at, from 0 to `limit`. A cursor we made is short: anything
-    longer is refused before it is decoded (a nested JSON cursor would recurse)."""
-    value = None
-    if isinstance(raw, str) and len(raw) <= MAX_CURSOR_LENGTH:
-        try:
-            value = json.loads(base64.urlsafe_b64decode(raw.encode() + b"==="))["at"]
-        except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
-            value = None
-    if isinstance(value, str) or whole_number(value) is None or not 0 <= value <= limit:
+def _decode_cursor(digits: int, raw: Any) -> int:
+    """The position a cursor points at: its decimal digits, as `encode_cursor` wrote them.
+    Exactly the strings of the document's pattern are cursors."""
+    if not isinstance(raw, str) or not re.fullmatch(_cursor_pattern(digits), raw):
         raise PydanticCustomError("cursor", "not a cursor of this list")
-    return value
+    return int(raw)
 
 
 def encode_cursor(position: int) -> str:
-    """The opaque cursor of the page after `position` (an id or a sequence number)."""
-    return base64.urlsafe_b64encode(json.dumps({"at": position}).encode()).decode().rstrip("=")
+    """The cursor of the page after `position` (an id or a sequence number)."""
+    return str(position)
 
 
 Id = whole(1, MAX_ID, "an identifier")
@@ -110,8 +101,18 @@ Version = whole(1, MAX_ID, "the version you read; it goes up by one with every c
 Moment = Annotated[datetime, BeforeValidator(_moment), Field(
     description="ISO 8601; without an offset it is read as Asia/Ho_Chi_Minh time")]
 Day = Annotated[date, BeforeValidator(_day)]
-_CURSOR_SCHEMA = WithJsonSchema({"type": "string", "maxLength": MAX_CURSOR_LENGTH,
-                                 "description": "opaque: the `next` of the previous page"})
-Cursor = Annotated[int, PlainValidator(partial(_decode_cursor, MAX_ID)), _CURSOR_SCHEMA]
-SeqCursor = Annotated[int, PlainValidator(partial(_decode_cursor, MAX_SEQ)), _CURSOR_SCHEMA]
+def _cursor_pattern(digits: int) -> str:
+    return f"^(0|[1-9][0-9]{{0,{digits - 1}}})$"
+
+
+def _cursor(digits: int) -> Any:
+    """A cursor is the `next` of the previous page: a position of up to `digits` decimal
+    digits (9 for ids below 2^31, 18 for the log's 64-bit sequence numbers)."""
+    return Annotated[int, PlainValidator(partial(_decode_cursor, digits)), WithJsonSchema(
+        {"type": "string", "pattern": _cursor_pattern(digits),
+         "description": "the `next` of the previous page"})]
+
+
+Cursor = _cursor(9)
+SeqCursor = _cursor(18)
 Title = text(300)

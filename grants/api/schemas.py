@@ -797,12 +797,40 @@ AuditFinding.__doc__ = ("changed: its content does not match its hash; missing: 
                         "rewritten with a recomputed hash")
 
 
+class Checkpoint(Schema):
+    """A signed statement: the chain had `seq` events and the last one hashed `hash`. The
+    Ed25519 signature covers the bytes
+    `grants-audit-checkpoints/1 seq=<seq> hash=<hash> signed_at=<signed_at>`."""
+
+    seq: int = Field(ge=0)
+    hash: str = Field(pattern="^[0-9a-f]{64}$")
+    signed_at: str = Field(description="UTC, as signed: YYYY-MM-DDTHH:MM:SS.ffffffZ")
+    key_id: str = Field(description="the first 16 hex digits of the public key's SHA-256")
+    signature: str = Field(description="base64")
+
+
+class CheckpointExport(Schema):
+    format: Literal["grants-audit-checkpoints/1"]
+    public_key: str | None = Field(description="the Ed25519 public key, base64 of its 32 "
+                                               "bytes; null when this server holds no key")
+    checkpoints: list[Checkpoint] = Field(description="oldest first")
+
+
 class AuditVerification(Schema):
     ok: bool
     checked: int = Field(description="events found intact, in order, before the first bad one")
     first_bad_seq: int | None
     finding: AuditFinding | None
     problem: str | None = Field(description="the finding in words (English)")
+    changed_seq: int | None = Field(
+        description="the first event whose stored content no longer matches its stored hash")
+    broken_link_seq: int | None = Field(
+        description="the first event whose link is not the stored hash of the event before it")
+    checkpoints: int = Field(description="signed checkpoints checked (those kept here, when "
+                                         "this server holds the key)")
+    checkpoint: Checkpoint | None = Field(description="the first checkpoint the log no longer "
+                                                      "extends")
+    checkpoint_problem: str | None = Field(description="what is wrong with it (English)")
 
 
 # --- workflows --------------------------------------------------------------------------

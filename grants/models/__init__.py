@@ -12,7 +12,7 @@ from grants.models.accounts import (
 )
 from grants.models.activities import Activity, ActivityRegistration
 from grants.models.applications import Application, ApplicationRevision
-from grants.models.audit import AuditEvent, AuditHead
+from grants.models.audit import AuditCheckpoint, AuditEvent, AuditHead
 from grants.models.counts import StateCount
 from grants.models.documents import Document
 from grants.models.enums import FIELDS, Role, Stage
@@ -40,6 +40,7 @@ __all__ = [
     "ApplicationRevision",
     "AuditEvent",
     "AuditHead",
+    "AuditCheckpoint",
     "Call",
     "Document",
     "Evaluation",

@@ -50,6 +50,21 @@ class AuditHead(db.Model):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class AuditCheckpoint(db.Model):
+    """A signed statement "the chain had `seq` events, the last hashed `hash`" (Ed25519, by a
+    key kept outside the database; grants/checkpoints.py). Kept here for convenience; what
+    proves anything is the copy exported to auditors, outside the system."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(100))
+
+
 # The audit table refuses UPDATE and DELETE, whoever asks: on PostgreSQL by a trigger function,
 # on SQLite by two triggers. The migration creates the same; keep the two in step.
 AUDIT_GUARD_FUNCTION = """

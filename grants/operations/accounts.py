@@ -2,22 +2,25 @@
 
 import hashlib
 import secrets
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from grants import audit, permissions
+from grants import audit, outbox, permissions
+from grants.config import LANGUAGES
 from grants.extensions import db
 from grants.inputs import identifier, text_problem
 from grants.models import SYSTEM, Actor, ApiToken, Programme, Role, RoleGrant, User, utcnow
 from grants.operations import throttle
 from grants.operations.core import Validator, by_id, transaction
-from grants.operations.errors import Forbidden, Invalid, NotFound
+from grants.operations.errors import Conflict, Forbidden, Invalid, NotFound
 from grants.paths import DATA
 
 MIN_PASSWORD = 10
@@ -74,19 +77,73 @@ def _grant(user: User, role: Role, programme_id: int | None, actor: Actor) -> No
     )
 
 
-def register(data: Any, locale: str | None = None) -> User:
-    """A startup signs up: an account with the applicant role."""
+REGISTRATION_HOURS = 48  # a registration link works for two days
+
+
+def _registrations() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="registration")
+
+
+def request_registration(data: Any, address: str | None, locale: str | None = None,
+                         next_path: str | None = None) -> str | None:
+    """A startup asks for an account: a mail goes to the address, whether or not it already
+    has one, so the answer never tells which emails exist.
+
+    1. Refuse, 429, an address that asked too often (throttle, every request counts).
+    2. Check the name and email (not whether the email is taken).
+    3. Mail a link to choose the password (a signed token naming the email, the name, the
+       language and where to go next; nothing is stored), or, when the email has an account,
+       a mail saying so with a link to log in. Returns the link's path in the first case
+       (shown on the page in demo mode only, where no mail leaves)."""
+    throttle.check((throttle.REGISTRATION, address or "-"))
+    with transaction():
+        throttle.record((throttle.REGISTRATION, address or "-"))
     v = Validator(data)
     email = v.text("email", max_length=254)
     name = v.text("name", max_length=200)
+    if email and ("@" not in email or " " in email):
+        v.fail("email", _("Not a valid email address."))
+    v.check()
+    email = email.lower()
+    locale = locale if locale in LANGUAGES else "vi"
+    with transaction():
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is not None:
+            outbox.enqueue(user, "account_exists", {"url": "/login"})
+            return None
+        token = _registrations().dumps({"email": email, "name": name, "locale": locale,
+                                        "next": next_path})
+        expires = utcnow() + timedelta(hours=REGISTRATION_HOURS)
+        outbox.enqueue_address(email, locale, "registration_link", {
+            "url": f"/register/{token}", "expires_at": audit.to_json_value(expires)})
+    return f"/register/{token}"
+
+
+def registration(token: str) -> dict[str, Any]:
+    """What a registration link names (email, name, locale, next), or 404 when the link is
+    forged or older than two days; 409 once the account exists."""
+    try:
+        details = _registrations().loads(token, max_age=REGISTRATION_HOURS * 3600)
+    except BadSignature:  # forged, altered, or expired (SignatureExpired is one)
+        raise NotFound(_("This link is not valid or has expired. Register again.")) from None
+    if db.session.scalar(select(User.id).where(User.email == details["email"])):
+        raise Conflict(_("This link was already used: log in with your email and password."))
+    return details
+
+
+def register(token: str, data: Any) -> tuple[User, dict[str, Any]]:
+    """The startup follows the mailed link and chooses a password: the account, with the
+    applicant role. Returns it and the link's details (where to go next)."""
+    details = registration(token)
+    v = Validator(data)
     password = v.password("password")
     with transaction():
-        user = _new_user(v, email, name, password)
-        user.locale = locale
+        user = _new_user(v, details["email"], details["name"], password)
+        user.locale = details["locale"]
         audit.record(actor=user, role=Role.APPLICANT.value, entity_type="user",
                      entity_id=user.id, action="register", payload={"email": user.email})
         _grant(user, Role.APPLICANT, None, user)
-    return user
+    return user, details
 
 
 def create_user(email: str, name: str, password: str, role: str,

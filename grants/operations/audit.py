@@ -18,6 +18,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from grants import audit as chain
+from grants import checkpoints
 from grants.extensions import db
 from grants.inputs import MAX_ID, identifier
 from grants.models import Actor, AuditEvent, User
@@ -142,10 +143,23 @@ def events(actor: Actor, filters: Filters, *, before_seq: int | None = None,
         statement.order_by(AuditEvent.seq.desc()).limit(min(limit, MAX_PAGE + 1))))
 
 
-def verify(actor: Actor) -> chain.Verification:
-    """The same verification as `flask --app grants audit verify`."""
+def verify(actor: Actor) -> checkpoints.Anchoring:
+    """The same verification as `flask --app grants audit verify`, and, when this server holds
+    the signing key, against the checkpoints kept in the database (the copies auditors keep
+    outside are checked with `audit verify --checkpoints FILE`)."""
     require_reader(actor)
-    return chain.verify()
+    key = checkpoints.configured_public_key()
+    kept = [checkpoints.as_json(row) for row in checkpoints.stored()] if key else []
+    if kept:
+        return checkpoints.verify_against(kept, key)
+    result = chain.verify()
+    return checkpoints.Anchoring(result.ok, 0, result, None, result.problem)
+
+
+def checkpoint_export(actor: Actor) -> dict[str, Any]:
+    """Every signed checkpoint with the public key, for auditors to keep outside."""
+    require_reader(actor)
+    return checkpoints.export()
 
 
 # --- the timeline ----------------------------------------------------------------------------

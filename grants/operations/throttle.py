@@ -37,7 +37,7 @@ class Limit:
 ACCOUNT = Limit("account", 5, timedelta(minutes=15))
 ADDRESS = Limit("address", 30, timedelta(minutes=15))
 SECOND_FACTOR = Limit("second_factor", 5, timedelta(minutes=15))
-REGISTRATION = Limit("register", 10, timedelta(hours=1))
+REGISTRATION = Limit("register", 30, timedelta(hours=1))  # a venue's one address
 
 
 def email_key(email: str) -> str:

@@ -2,6 +2,8 @@
 with each change as before and after, the chain's verification on demand, and the filtered log
 exported as CSV or JSON. Auditors read every programme here and change nothing."""
 
+import json
+
 from flask import Blueprint, Response, flash, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -62,7 +64,17 @@ def timeline(application_id: int):
 def verify():
     audit.require_reader(current_user)
     result = audit.verify(current_user) if request.args.get("run") else None
-    return render_template("audit/verify.html", result=result, findings=finding_labels())
+    return render_template("audit/verify.html", result=result, findings=finding_labels(),
+                           checkpoints=audit.checkpoint_export(current_user)["checkpoints"][-5:])
+
+
+@bp.get("/checkpoints.json")
+def checkpoint_export():
+    """The signed checkpoints with the public key, as a file to keep outside the system."""
+    document = audit.checkpoint_export(current_user)
+    return Response(json.dumps(document, indent=1) + "\n", mimetype="application/json",
+                    headers={"Content-Disposition":
+                             'attachment; filename="audit-checkpoints.json"'})
 
 
 def finding_labels() -> dict[str, str]:

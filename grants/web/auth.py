@@ -12,6 +12,7 @@ import time
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -28,7 +29,7 @@ from grants.config import LANGUAGES
 from grants.extensions import db
 from grants.models import User
 from grants.operations import Invalid, accounts, second_factor
-from grants.operations.errors import TooManyAttempts
+from grants.operations.errors import Conflict, TooManyAttempts
 from grants.web import safe_next
 from grants.web.forms import (
     CodeForm,
@@ -154,23 +155,52 @@ def logout():
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
+    """Step one: name and email. The same answer whether or not the email has an account:
+    the mail says which (grants/operations/accounts.py)."""
     form = RegisterForm()
     status = 200
     if form.validate_on_submit():
         try:
-            user = accounts.register(
-                {"email": form.email.data, "name": form.name.data, "password": form.password.data},
-                locale=session.get("locale"),
-            )
+            link = accounts.request_registration(
+                {"email": form.email.data, "name": form.name.data}, address(),
+                locale=session.get("locale"), next_path=request.args.get("next"))
+        except TooManyAttempts as error:
+            return _throttled("auth/register.html", error, form=form)
         except Invalid as error:
             _errors_to(form, error)
             status = 422
         else:
+            return render_template("auth/register_sent.html", email=form.email.data.strip(),
+                                   demo_link=link if current_app.config.get("DEMO_MODE")
+                                   else None)
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/register/<token>", methods=["GET", "POST"])
+def register_password(token: str):
+    """Step two, from the mailed link: choose a password; the account is made and logged in."""
+    try:
+        details = accounts.registration(token)
+    except Conflict as error:
+        flash(error.detail, "success")
+        return redirect(url_for("auth.login"))
+    form = PasswordForm()
+    status = 200
+    if request.method == "POST":
+        try:
+            user, details = accounts.register(token, {"password": form.password.data})
+        except Invalid as error:
+            form.validate()
+            _errors_to(form, error)
+            status = 422
+        else:
+            session.clear()
             login_user(user)
             session["version"] = user.session_version
+            session["locale"] = user.locale
             flash(_("Welcome! Register your startup to apply."), "success")
-            return redirect(safe_next(request.args.get("next"), url_for("apply.dashboard")))
-    return render_template("auth/register.html", form=form), status
+            return redirect(safe_next(details.get("next"), url_for("apply.dashboard")))
+    return render_template("auth/register_password.html", form=form, details=details), status
 
 
 def _profile(form=None, password_form=None, new_token=None, status: int = 200):

@@ -26,9 +26,8 @@ class PasswordForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
-    name = StringField(_l("Your name"))
-    email = EmailField(_l("Email"))
-    password = PasswordField(_l("Password (at least 10 characters)"))
+    name = StringField(_l("Your name"), render_kw={"autocomplete": "name"})
+    email = EmailField(_l("Email"), render_kw={"autocomplete": "email"})
 
 
 class TokenForm(FlaskForm):

@@ -176,6 +176,25 @@ def empty_database() -> None:
             "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '" + "0" * 64 + "')"))
 
 
+def tamper(*statements: str) -> None:
+    """Change the audit table behind the application's back, as an attacker with database
+    access: its guard triggers are lifted for the statements and put back."""
+    db.session.rollback()  # end the test's snapshot, so that verify() reads the tampered table
+    with db.engine.begin() as connection:
+        if db.engine.dialect.name == "postgresql":
+            connection.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
+        else:
+            connection.execute(text("DROP TRIGGER audit_event_no_update"))
+            connection.execute(text("DROP TRIGGER audit_event_no_delete"))
+        for statement in statements:
+            connection.execute(text(statement))
+        if db.engine.dialect.name == "postgresql":
+            connection.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
+        else:
+            for trigger in SQLITE_GUARD_TRIGGERS:
+                connection.execute(text(trigger))
+
+
 @pytest.fixture(autouse=True)
 def _context(app):
     with app.app_context():
@@ -285,6 +304,33 @@ def login(client):
         return client
 
     return log_in
+
+
+def mailed_link(email: str, message: str = "registration_link") -> str:
+    """The link of the latest mail of this kind to this address (from the outbox)."""
+    from sqlalchemy import select
+
+    from grants.models import Notification
+
+    row = db.session.scalars(select(Notification).where(
+        Notification.recipient_email == email, Notification.message == message)
+        .order_by(Notification.id.desc())).first()
+    assert row is not None, (email, message)
+    return row.context["url"]
+
+
+@pytest.fixture
+def register(client):
+    """register(email, name, password, next) -> the answer to choosing the password from the
+    mailed link (a 302 into the account when all went well)."""
+    def sign_up(email: str, name: str = "An", password: str = PASSWORD,
+                next: str | None = None):
+        asked = client.post("/register" + (f"?next={next}" if next else ""),
+                            data={"name": name, "email": email})
+        assert asked.status_code == 200, asked.text
+        return client.post(mailed_link(email.lower()), data={"password": password})
+
+    return sign_up
 
 
 @pytest.fixture

@@ -3,43 +3,89 @@
 import re
 
 import pytest
+from conftest import mailed_link
 from sqlalchemy import func, select
 
 from grants import create_app
 from grants.extensions import db
-from grants.models import ApiToken, AuditEvent, User
+from grants.models import ApiToken, AuditEvent, Notification, User
 from grants.operations import Invalid, accounts
 
 PASSWORD = "correct horse battery"  # as in conftest.py
 
 
-def test_register_logs_in_and_grants_applicant(client):
-    response = client.post("/register", data={"name": "Nguyễn Văn An",
-                                              "email": "An@Example.org", "password": PASSWORD})
-    assert response.status_code == 302
+def test_registration_mails_a_link_and_the_password_chosen_there_opens_the_account(
+        client, register):
+    response = register("An@Example.org", "Nguyễn Văn An")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/my")
     user = db.session.scalar(select(User).where(User.email == "an@example.org"))
     assert user.name == "Nguyễn Văn An" and user.has_role("applicant")
     assert user.password_hash.startswith("scrypt:") and PASSWORD not in user.password_hash
     assert client.get("/my").status_code == 200
 
 
-@pytest.mark.parametrize("data, status", [
-    ({"name": "A", "email": "a@example.org", "password": "short"}, 422),
-    ({"name": "", "email": "a@example.org", "password": PASSWORD}, 422),
-    ({"name": "A", "email": "not-an-email", "password": PASSWORD}, 422),
+def test_a_registration_link_works_once_and_not_when_altered(client, register):
+    register("an@example.org")
+    link = mailed_link("an@example.org")
+    client.post("/logout")
+    used = client.get(link)
+    assert used.status_code == 302 and used.headers["Location"].endswith("/login")
+    assert client.get(link[:-3] + "xyz").status_code == 404
+
+
+def test_registration_answers_the_same_for_a_taken_email_and_mails_its_owner(
+        client, create_user):
+    owner = create_user("applicant", email="taken@example.org")
+    taken = client.post("/register", data={"name": "Bình", "email": "taken@example.org"})
+    free = client.post("/register", data={"name": "Bình", "email": "free@example.org"})
+    assert taken.status_code == free.status_code == 200
+    assert taken.text.replace("taken@", "free@") == free.text
+    mails = db.session.execute(select(Notification.recipient_email, Notification.message)
+                               .order_by(Notification.id)).all()
+    assert mails == [(owner.email, "account_exists"), ("free@example.org", "registration_link")]
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_the_registration_mails_carry_a_working_link_in_the_readers_language(client, app):
+    from grants import outbox
+
+    client.post("/register", data={"name": "An", "email": "an@example.org"})
+    row = db.session.scalar(select(Notification))
+    for locale, words in (("en", "choose your password"), ("vi", "chọn mật khẩu")):
+        mail = outbox.render(row.message, locale, row.context)
+        assert words in mail.text.lower(), locale
+        assert app.config["BASE_URL"] + row.context["url"] in mail.text
+    assert client.get(row.context["url"]).status_code == 200
+
+
+@pytest.mark.parametrize("data", [
+    {"name": "", "email": "a@example.org"},
+    {"name": "A", "email": "not-an-email"},
+    {"name": "A" * 201, "email": "a@example.org"},
 ])
-def test_register_refuses_bad_input(client, data, status):
+def test_register_refuses_bad_input(client, data):
     response = client.post("/register", data=data)
-    assert response.status_code == status
-    assert db.session.scalar(select(User.id)) is None
-
-
-def test_register_refuses_a_taken_email_and_keeps_the_form(client, create_user):
-    create_user("applicant", email="taken@example.org")
-    response = client.post("/register", data={"name": "Bình", "email": "taken@example.org",
-                                              "password": PASSWORD})
     assert response.status_code == 422
-    assert "Bình" in response.text
+    assert db.session.scalar(select(Notification.id)) is None
+
+
+def test_choosing_a_short_or_common_password_keeps_the_link_open(client):
+    client.post("/register", data={"name": "A", "email": "a@example.org"})
+    link = mailed_link("a@example.org")
+    for password in ("short", "1234567890", "Password123", "matkhau123", "qwertyuiop"):
+        answer = client.post(link, data={"password": password})
+        assert answer.status_code == 422, password
+        assert 'class="errors"' in answer.text
+    assert db.session.scalar(select(User.id)) is None
+    assert client.post(link, data={"password": PASSWORD}).status_code == 302
+
+
+def test_registrations_from_one_address_are_throttled(client):
+    for n in range(30):
+        assert client.post("/register", data={"name": "A", "email": f"a{n}@example.org"}
+                           ).status_code == 200
+    refused = client.post("/register", data={"name": "A", "email": "late@example.org"})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
 
 
 def test_login_logout_and_wrong_password(client, create_user):
@@ -263,14 +309,6 @@ def test_a_password_change_needs_the_current_password_and_a_good_new_one(client,
         assert re.search(f'id="{field}"[^>]*>\\s*<ul class="errors">', answer.text), field
     assert client.post("/login", data={"email": user.email, "password": PASSWORD}
                        ).status_code == 302
-
-
-def test_registration_refuses_common_passwords(client):
-    for password in ("1234567890", "Password123", "matkhau123", "qwertyuiop"):
-        answer = client.post("/register", data={"name": "An", "email": "an@example.org",
-                                                "password": password})
-        assert answer.status_code == 422, password
-    assert db.session.scalar(select(func.count()).select_from(User)) == 0
 
 
 def test_demo_accounts_tokens_stop_working_outside_demo_mode(app, client):

@@ -4,12 +4,11 @@ named for what was done to it."""
 import hashlib
 
 import pytest
-from sqlalchemy import text
+from conftest import tamper
 
 from grants import audit
 from grants.extensions import db
 from grants.models import AuditEvent
-from grants.models.audit import SQLITE_GUARD_TRIGGERS
 from grants.operations import applications
 
 
@@ -24,24 +23,6 @@ def chain(create_user, create_call, create_application):
     return count
 
 
-def tamper(*statements: str) -> None:
-    """Change the table behind the application's back, as an attacker with database access."""
-    db.session.rollback()  # end the test's snapshot, so that verify() reads the tampered table
-    with db.engine.begin() as connection:
-        if db.engine.dialect.name == "postgresql":
-            connection.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
-        else:
-            connection.execute(text("DROP TRIGGER audit_event_no_update"))
-            connection.execute(text("DROP TRIGGER audit_event_no_delete"))
-        for statement in statements:
-            connection.execute(text(statement))
-        if db.engine.dialect.name == "postgresql":
-            connection.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
-        else:
-            for trigger in SQLITE_GUARD_TRIGGERS:
-                connection.execute(text(trigger))
-
-
 def test_intact_chain_verifies(chain):
     result = audit.verify()
     assert result.ok and result.checked == chain and result.first_bad_seq is None
@@ -52,6 +33,8 @@ def test_changed_payload_is_found(chain):
     result = audit.verify()
     assert (result.ok, result.first_bad_seq, result.finding) == (False, 3, audit.CHANGED)
     assert "hash" in result.problem
+    # its content no longer matches its hash; every link still holds
+    assert (result.changed_seq, result.broken_link_seq) == (3, None)
 
 
 def test_changed_event_with_recomputed_hash_breaks_the_next_link(chain):
@@ -62,6 +45,19 @@ def test_changed_event_with_recomputed_hash_breaks_the_next_link(chain):
     tamper(f"UPDATE audit_event SET reason = 'forged', hash = '{new_hash}' WHERE seq = 3")
     result = audit.verify()
     assert (result.ok, result.first_bad_seq, result.finding) == (False, 4, audit.RELINKED)
+    # every event matches its own hash; the link after the rewritten one is broken
+    assert (result.changed_seq, result.broken_link_seq) == (None, 4)
+
+
+def test_the_first_changed_event_and_the_first_broken_link_are_two_findings(chain):
+    event = db.session.get(AuditEvent, 4)
+    forged = {c: getattr(event, c) for c in audit.HASHED} | {"reason": "forged"}
+    new_hash = hashlib.sha256(audit.canonical(tuple(forged[c] for c in audit.HASHED))).hexdigest()
+    tamper(f"UPDATE audit_event SET reason = 'forged', hash = '{new_hash}' WHERE seq = 4",
+           "UPDATE audit_event SET reason = 'changed' WHERE seq = 2")
+    result = audit.verify()
+    assert (result.first_bad_seq, result.finding) == (2, audit.CHANGED)
+    assert (result.changed_seq, result.broken_link_seq) == (2, 5)
 
 
 def test_removed_event_is_found(chain):

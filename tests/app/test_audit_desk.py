@@ -9,8 +9,9 @@ import json
 from datetime import timedelta
 
 import pytest
-from test_audit_chain import tamper
+from conftest import tamper
 
+from grants import checkpoints
 from grants.extensions import db
 from grants.models import AuditEvent, utcnow
 from grants.operations import applications
@@ -98,9 +99,11 @@ def test_only_auditors_and_administrators_of_every_programme_read_the_log(
         reader = api(user)
         assert reader.get("/audit/events").status_code == 403, user.email
         assert reader.get("/audit/verify").status_code == 403, user.email
+        assert reader.get("/audit/checkpoints").status_code == 403, user.email
     login(world.startup)
     for path in ("/audit", f"/audit/applications/{world.application.id}", "/audit/verify",
-                 "/audit/verify?run=1", "/audit/export.csv", "/audit/export.json"):
+                 "/audit/verify?run=1", "/audit/export.csv", "/audit/export.json",
+                 "/audit/checkpoints.json"):
         assert client.get(path).status_code == 403, path
     admin = create_user("admin")
     assert api(admin).get("/audit/events").status_code == 200
@@ -146,9 +149,39 @@ def test_verify_says_intact_then_names_the_changed_event(world, api, login, clie
     tamper("UPDATE audit_event SET reason = 'rewritten' WHERE seq = 2")
     broken = api(world.auditor).get("/audit/verify").json
     assert (broken["ok"], broken["first_bad_seq"], broken["finding"]) == (False, 2, "changed")
+    assert (broken["changed_seq"], broken["broken_link_seq"]) == (2, None)
     login(world.auditor)
     page = client.get("/audit/verify?run=1")
     assert 'data-seq="2"' in page.text and 'data-finding="changed"' in page.text
+    assert '<dd id="changed-seq">2</dd>' in page.text
+
+
+def test_the_desk_exports_the_signed_checkpoints_and_verifies_the_log_extends_them(
+        world, api, login, client, app, tmp_path):
+    pem, public = checkpoints.new_key()
+    app.config["AUDIT_SIGNING_KEY"] = pem.decode()
+    try:
+        auditor = api(world.auditor)  # (its token and the login are events: before the cut)
+        login(world.auditor)
+        taken = checkpoints.take()
+        exported = auditor.get("/audit/checkpoints").json
+        assert exported["public_key"] == public
+        assert exported["checkpoints"][0]["seq"] == taken.seq
+        download = client.get("/audit/checkpoints.json")
+        assert download.status_code == 200 and download.json == exported
+        assert "attachment" in download.headers["Content-Disposition"]
+        assert auditor.get("/audit/verify").json["checkpoints"] == 1
+        # cut the last event and move the head back: the chain alone is intact again
+        last = db.session.get(AuditEvent, taken.seq - 1)
+        tamper(f"DELETE FROM audit_event WHERE seq = {taken.seq}",
+               f"UPDATE audit_head SET seq = {taken.seq - 1}, hash = '{last.hash}'")
+        broken = auditor.get("/audit/verify").json
+        assert broken["ok"] is False and broken["checkpoint"]["seq"] == taken.seq
+        assert "is gone" in broken["checkpoint_problem"]
+        page = client.get("/audit/verify?run=1")
+        assert 'data-ok="0"' in page.text and str(taken.seq) in page.text
+    finally:
+        app.config["AUDIT_SIGNING_KEY"] = None
 
 
 # --- exports ---------------------------------------------------------------------------------

@@ -143,9 +143,9 @@ def test_login_with_odd_input_is_refused_not_crashed(client, create_user):
         assert client.post("/login", data=data).status_code == 401, data
 
 
-def test_passwords_are_kept_exactly_as_typed(client):
+def test_passwords_are_kept_exactly_as_typed(client, register):
     password = "  pass word 12  "
-    client.post("/register", data={"name": "A", "email": "sp@example.org", "password": password})
+    register("sp@example.org", password=password)
     client.post("/logout")
     assert client.post("/login", data={"email": "sp@example.org",
                                        "password": password}).status_code == 302

@@ -107,15 +107,14 @@ def test_the_invited_account_opens_the_link_and_joins_as_a_member(team, client, 
 
 
 def test_someone_who_registers_with_the_invited_email_joins_after_registering(
-        team, client):
+        team, client, register):
     owner, organization, _ = team
     path = invited(owner, organization, "minh@example.org")
     page = client.get(path)
     assert page.status_code == 200
     assert f'href="/register?next={path}"' in page.text
     assert f'href="/login?next={path}"' in page.text
-    response = client.post(f"/register?next={path}", data={
-        "name": "Minh", "email": "minh@example.org", "password": "a long password"})
+    response = register("minh@example.org", "Minh", next=path)
     assert response.status_code == 302 and response.headers["Location"] == path
     assert client.post(path).status_code == 302
     assert len(members_of(organization)) == 2

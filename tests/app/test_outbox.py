@@ -76,7 +76,8 @@ EXPECTED = {
     },
 }
 # Mails about something other than an application (tested with their feature).
-NOT_ABOUT_AN_APPLICATION = {"team_invitation"}  # tests/app/test_invitations.py
+# tests/app/test_invitations.py; the registration mails: tests/app/test_accounts.py
+NOT_ABOUT_AN_APPLICATION = {"team_invitation", "account_exists", "registration_link"}
 
 
 DECISION = {"reference": "HS-2026-000042", "call_title": "Tiền ươm tạo 2026",
