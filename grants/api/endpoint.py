@@ -13,12 +13,12 @@ from typing import Any
 
 from flask import Response, current_app, request
 from flask_babel import gettext as _
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from grants.api.fields import encode_cursor
 from grants.api.validation import json_object, validated
-from grants.operations.errors import Invalid, OperationError, TooLarge
+from grants.operations.errors import Invalid, NotFound, OperationError, TooLarge
 
 # `response=bytes`: the answer is a file the handler streams, of one of the `produces` types
 BINARY = bytes
@@ -47,10 +47,11 @@ class Operation:
         token and 403 for a user who must enrol a second factor first, 413 and 422 for a body,
         422 for a query."""
         implied = set(self.errors) | ({401, 403} if not self.public else set())
+        if self.path:  # a path value outside its declared type names nothing: 404
+            implied.add(404)
         if self.body is not None or self.form is not None:
             implied |= {413, 422}
-        if self.query is not None:
-            implied.add(422)
+        implied.add(422)  # a query parameter not declared, or not valid
         return sorted(implied)
 
 
@@ -81,15 +82,26 @@ def endpoint(response: Any, *, status: int = 200, body: type[BaseModel] | None =
             path=path or {}, public=public, adapter=TypeAdapter(response), form=form,
             produces=produces if response is BINARY else (),
         )
+        path_adapters = {name: TypeAdapter(kind) for name, kind in (path or {}).items()}
+        query_names = frozenset(query.model_fields) if query is not None else frozenset()
 
         @wraps(view)
         def handle(**params: Any) -> Response:
+            for name, adapter in path_adapters.items():  # a value outside its type names
+                try:                                     # nothing there
+                    adapter.validate_python(params[name])
+                except ValidationError:
+                    raise NotFound(_("Not found.")) from None
             if body is not None:
                 params["body"] = validated(body, json_object()).model_dump(
                     mode="json", exclude_unset=True, by_alias=True)
             if form is not None:
                 params["form"] = validated(form, _multipart(form_limit, too_large))
+            if unknown := set(request.args) - query_names:  # a typo must not widen a list
+                raise Invalid(_("Some fields are not valid."), {
+                    name: _("Unknown query parameter.") for name in sorted(unknown)})
             if query is not None:
+                # a blank value is an absent one (forms send them): `allowEmptyValue`
                 params["query"] = validated(query, {k: v for k, v in request.args.items() if v})
             result = view(**params)
             if isinstance(result, Response):

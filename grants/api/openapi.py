@@ -152,7 +152,9 @@ def _query_parameters(operation: Operation, refs: dict, schemas: dict) -> list[d
     parameters = []
     for name, schema in model["properties"].items():
         schema = _not_null(schema)
-        parameter = {"name": name, "in": "query", "required": name in required}
+        # a blank value is taken as absent (grants/api/endpoint.py)
+        parameter = {"name": name, "in": "query", "required": name in required,
+                     "allowEmptyValue": name not in required}
         if description := schema.pop("description", None):
             parameter["description"] = description
         parameters.append(parameter | {"schema": schema})

@@ -784,8 +784,8 @@ class AuditEventQuery(Schema):
     actor_id: Id | None = None
     action: Name | None = None
     state: Name | None = Field(None, description="the state an event left or entered")
-    since: date | None = Field(None, description="from this day")
-    until: date | None = Field(None, description="to this day, included")
+    since: Day | None = Field(None, description="from this day")
+    until: Day | None = Field(None, description="to this day, included")
     cursor: SeqCursor | None = None
 
 

@@ -59,7 +59,7 @@ class Filters:
 
     def query(self) -> dict[str, Any]:
         """The filters as URL arguments (for the next page and the exports)."""
-        return {k: (v.isoformat() if isinstance(v, date) else v)
+        return {k: (v.isoformat() if isinstance(v, date) else str(v))
                 for k, v in self.__dict__.items() if v not in (None, "")}
 
 

@@ -364,8 +364,9 @@ def test_openapi_documents_every_route_with_its_shapes(app, client):
 
 def test_openapi_names_the_errors_each_route_can_answer(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
-    # 403: the token of a user who must enrol a second factor first
-    assert set(paths["/me"]["get"]["responses"]) == {"200", "401", "403"}
+    # 403: the token of a user who must enrol a second factor first; 422: a query parameter
+    # the route does not take
+    assert set(paths["/me"]["get"]["responses"]) == {"200", "401", "403", "422"}
     assert set(paths["/calls"]["post"]["responses"]) == {"201", "401", "403", "409", "413",
                                                          "422"}
     assert set(paths["/applications/{application_id}"]["patch"]["responses"]) == {
@@ -450,3 +451,12 @@ def test_the_action_body_documents_every_payload_field_the_definitions_declare(c
             for field in action.payload:
                 assert field.name in body, (action.name, field.name)
                 assert action.name in body[field.name]["description"], (action.name, field.name)
+
+
+def test_a_query_parameter_a_route_does_not_take_is_refused_by_name(api, create_user):
+    client = api(create_user("manager"))
+    answer = client.get("/calls?stat=open", headers={"Accept-Language": "en"})
+    assert answer.status_code == 422
+    assert answer.get_json()["errors"] == {"stat": "Unknown query parameter."}
+    assert client.get("/me?x=1").status_code == 422
+    assert client.get("/calls?stage=").status_code == 200  # a blank value is an absent one

@@ -212,9 +212,8 @@ def test_a_crafted_cursor_is_a_clear_422(startup, cursor):
 def test_history_cursors_reach_past_the_largest_id(startup, create_call):
     client, organization = startup
     created = client.post("/applications", json=draft(create_call(), organization)).get_json()
-    cursor = base64.urlsafe_b64encode(json.dumps({"at": 2**40}).encode()).decode()
     response = client.get(f"/applications/{created['id']}/history",
-                          query_string={"cursor": cursor})
+                          query_string={"cursor": str(2**40)})
     assert response.status_code == 200 and response.get_json()["items"] == []
 
 
