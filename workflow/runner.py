@@ -87,19 +87,21 @@ class Engine:
     def check(
         self, definition: Definition, state: str, action_name: str, roles: Collection[str]
     ) -> Action:
-        """Return the action if it may be taken from `state` by one of `roles`."""
+        """Return the action if it may be taken from `state` by one of `roles`. Who may comes
+        before whether now: a role that may never take the action is told so (NotAllowed)
+        whatever the state."""
         try:
             action = definition.action(action_name)
         except KeyError:
             raise InvalidTransition(
                 f"unknown action {action_name!r} in {definition.name} v{definition.version}"
             ) from None
-        if state not in action.sources:
-            raise InvalidTransition(f"action {action_name!r} cannot be taken from state {state!r}")
         if action.roles.isdisjoint(roles):
             raise NotAllowed(
                 f"action {action_name!r} may only be taken by: {', '.join(sorted(action.roles))}"
             )
+        if state not in action.sources:
+            raise InvalidTransition(f"action {action_name!r} cannot be taken from state {state!r}")
         return action
 
     @staticmethod

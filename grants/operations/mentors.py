@@ -40,7 +40,7 @@ from grants.models import (
 )
 from grants.models.declarations import RECUSED
 from grants.models.mentors import LANGUAGES
-from grants.operations import declarations
+from grants.operations import declarations, projects
 from grants.operations.activities import funded
 from grants.operations.core import LOCAL, Validator, transaction
 from grants.operations.errors import Conflict, Forbidden, Invalid, NotFound
@@ -207,6 +207,7 @@ def match(actor: Actor, project_id: Any, data: Any) -> Mentorship:
         if not any(g.role in MANAGING for g in getattr(actor, "grants", ())):
             raise Forbidden(_("Only the programme's managers match mentors to projects."))
         if not managed:
+            projects.path(actor, project.id)  # one they cannot see is not found (404)
             raise Conflict(_("The project was not funded in a programme you manage."))
         if wanted is not None and wanted not in managed:
             v.fail("programme_id", _("The project was not funded in this programme, or you "

@@ -111,11 +111,16 @@ def _code_taken(v: Validator, code: str | None, organization_id: int | None = No
         v.fail("registration_number", _("An organization with this number is registered."))
 
 
+def require_startup_account(actor: Actor) -> None:
+    """Organizations are registered, and applications made, by startup accounts (403)."""
+    if not permissions.can_apply(actor):
+        raise Forbidden(_("Only startup accounts can register an organization."))
+
+
 def create_organization(actor: User, data: Any) -> Organization:
     v = Validator(data)
     profile = _profile(v, partial=False)
-    if not permissions.can_apply(actor):
-        raise Forbidden(_("Only startup accounts can register an organization."))
+    require_startup_account(actor)
     with transaction():
         _code_taken(v, profile["registration_number"])
         v.check()

@@ -309,9 +309,10 @@ def act(actor: Actor, kind: EntityKind, entity_id: Any, action_name: str,
 
     In one transaction:
     1. load the row, locked for update, with the actor's roles on it (none: 404);
-    2. the action must exist in the row's definition (404), and the version the caller read
-       must be the current one (409);
-    3. the action must be valid from the current state (409) and open to one of the roles (403);
+    2. the action must exist in the row's definition (404) and be open to one of the roles
+       (403, whatever the state: who may comes before whether now);
+    3. the version the caller read must be the current one (409), and the action valid from
+       the current state (409);
     4. parse the payload the definition declares (422, per field);
     5. run every guard and report all their problems together (422);
     6. change the state (stamping the milestones it reaches first), apply the action's effects,
@@ -327,6 +328,8 @@ def act(actor: Actor, kind: EntityKind, entity_id: Any, action_name: str,
         definition = registry.definition(kind, entity)
         if action_name not in definition.action_names:
             raise NotFound(_("No such action."))
+        if definition.action(action_name).roles.isdisjoint(roles):
+            raise Forbidden(_("You may not take this action."))
         check_version(entity, data.get("version"))
         try:
             action = registry.engine.check(definition, entity.state, action_name, roles)

@@ -210,6 +210,8 @@ def raw(field) -> str:
 @login_required
 def new_application(call_id: int):
     call = calls.get_call(call_id)
+    if not permissions.can_apply(current_user):
+        raise Forbidden(_("Only startup accounts can apply."))
     mine = organizations.my_organizations(current_user)
     if not mine:
         flash(_("Register your startup first."), "info")

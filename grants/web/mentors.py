@@ -13,7 +13,7 @@ from grants import labels
 from grants.inputs import identifier
 from grants.models import FIELDS
 from grants.models.mentors import LANGUAGES
-from grants.operations import Invalid, NotFound, OperationError, mentors
+from grants.operations import Forbidden, Invalid, NotFound, OperationError, mentors
 from grants.operations.core import LOCAL
 from grants.permissions.mentors import MENTOR, can_read_network, is_mentor
 from grants.permissions.rules import MANAGING
@@ -149,7 +149,7 @@ def match_project(project_id: int):
         mentorship = mentors.match(current_user, project_id,
                                    {"mentor_id": identifier(request.form.get("mentor_id"))})
     except OperationError as error:
-        if isinstance(error, NotFound):
+        if isinstance(error, NotFound | Forbidden):  # the refusal's own page, not the project's
             raise
         message = error.detail
         if getattr(error, "errors", None):

@@ -38,6 +38,7 @@ def _show_errors(form, error: Invalid) -> None:
 @bp.route("/organizations/new", methods=["GET", "POST"])
 @login_required
 def new():
+    organizations.require_startup_account(current_user)
     form = OrganizationForm()
     status = 200
     if form.validate_on_submit():

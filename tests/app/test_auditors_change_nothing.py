@@ -51,7 +51,7 @@ def test_every_state_changing_route_changes_nothing_for_an_auditor(world, app, a
            "programme_id": str(call.programme_id),
            "organization_id": str(application.project.organization_id),
            "project_id": str(application.project_id), "user_id": str(auditor.id),
-           "action": "screen", "code": "en", "token_id": "1", "grant_id": "1",
+           "action": "start_review", "code": "en", "token_id": "1", "grant_id": "1",
            "invitation_id": "1", "token": "x" * 43, "assignment_id": "1", "tranche_id": "1",
            "activity_id": "1", "registration_id": "1", "mentorship_id": "1",
            "section": "team"}

@@ -10,8 +10,15 @@ from sqlalchemy import select
 
 from grants import outbox
 from grants.extensions import db
-from grants.models import AuditEvent, MentoringSession, Mentorship, Notification, utcnow
-from grants.operations import Forbidden, Invalid, NotFound, mentors, projects
+from grants.models import (
+    Application,
+    AuditEvent,
+    MentoringSession,
+    Mentorship,
+    Notification,
+    utcnow,
+)
+from grants.operations import Forbidden, Invalid, NotFound, applications, mentors, projects
 from grants.operations.core import LOCAL
 
 EN = {"Accept-Language": "en"}
@@ -241,13 +248,17 @@ def test_only_a_manager_of_a_programme_that_funded_the_project_matches_a_mentor(
                     create_user("auditor", world.programme), world.mentor):
         assert api(refused).post(f"/projects/{project.id}/mentors", json=body).status_code \
             == 403, refused.email
-    elsewhere = manager_of(create_call())
-    answer = api(elsewhere).post(f"/projects/{project.id}/mentors", json=body, headers=EN)
+    elsewhere = manager_of(create_call())  # cannot see the project: not found
+    assert api(elsewhere).post(f"/projects/{project.id}/mentors", json=body).status_code == 404
+    user, _org, unfunded = world.startup(funded=False)  # a draft: the manager cannot see it
+    assert api(world.manager).post(f"/projects/{unfunded.id}/mentors",
+                                   json=body).status_code == 404
+    draft = db.session.scalar(select(Application).where(Application.project_id == unfunded.id))
+    applications.act(user, draft.id, "submit", {"version": 1})  # seen now, not funded
+    answer = api(world.manager).post(f"/projects/{unfunded.id}/mentors", json=body,
+                                     headers=EN)
     assert answer.status_code == 409
     assert "not funded in a programme you manage" in answer.json["detail"]
-    _user, _org, unfunded = world.startup(funded=False)
-    assert api(world.manager).post(f"/projects/{unfunded.id}/mentors",
-                                   json=body).status_code == 409
     assert api(world.manager).post("/projects/999999/mentors", json=body).status_code == 404
     assert db.session.scalar(select(Mentorship.id)) is None
 

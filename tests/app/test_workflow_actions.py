@@ -93,8 +93,10 @@ def test_staff_do_not_see_drafts_and_applicant_may_not_screen(setup):
     with pytest.raises(NotFound):
         applications.act(manager, application.id, "submit", {"version": 1})
     applications.act(startup, application.id, "submit", {"version": 1})
-    with pytest.raises(Conflict):  # seen now, but submit is not valid from submitted
+    with pytest.raises(Forbidden):  # seen now, but submitting is the applicant's, in any state
         applications.act(manager, application.id, "submit", {"version": 2})
+    with pytest.raises(Conflict):  # the manager's own action, not valid from submitted
+        applications.act(manager, application.id, "approve", {"version": 2, "amount": 1})
     with pytest.raises(Forbidden):
         applications.act(startup, application.id, "declare_ineligible",
                      {"version": 2, "reason": "mine"})

@@ -132,6 +132,17 @@ def test_role_not_allowed_names_the_allowed_roles(engine: Engine) -> None:
     assert entity.state == "reviewed"
 
 
+def test_who_may_is_checked_before_whether_now(engine: Engine) -> None:
+    """A role that may never take the action is told so, whatever the state; one that may is
+    told the state is wrong."""
+    definition = default_registry().get("incubation")
+
+    with pytest.raises(NotAllowed):
+        engine.check(definition, "draft", "approve", APPLICANT)
+    with pytest.raises(InvalidTransition):
+        engine.check(definition, "draft", "approve", MANAGER)
+
+
 def test_check_returns_the_action(engine: Engine) -> None:
     definition = default_registry().get("incubation")
 
