@@ -32,6 +32,7 @@ from grants.operations import Invalid, accounts, second_factor
 from grants.operations.errors import Conflict, TooManyAttempts
 from grants.web import safe_next
 from grants.web.forms import (
+    ChoosePasswordForm,
     CodeForm,
     LoginForm,
     PasswordForm,
@@ -184,7 +185,7 @@ def register_password(token: str):
     except Conflict as error:
         flash(error.detail, "success")
         return redirect(url_for("auth.login"))
-    form = PasswordForm()
+    form = ChoosePasswordForm()
     status = 200
     if request.method == "POST":
         try:

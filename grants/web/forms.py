@@ -25,6 +25,13 @@ class PasswordForm(FlaskForm):
                              render_kw={"autocomplete": "new-password"})
 
 
+class ChoosePasswordForm(FlaskForm):
+    """The second step of registering, from the mailed link."""
+
+    password = PasswordField(_l("Password (at least 10 characters)"),
+                             render_kw={"autocomplete": "new-password"})
+
+
 class RegisterForm(FlaskForm):
     name = StringField(_l("Your name"), render_kw={"autocomplete": "name"})
     email = EmailField(_l("Email"), render_kw={"autocomplete": "email"})

@@ -460,3 +460,18 @@ def test_a_query_parameter_a_route_does_not_take_is_refused_by_name(api, create_
     assert answer.get_json()["errors"] == {"stat": "Unknown query parameter."}
     assert client.get("/me?x=1").status_code == 422
     assert client.get("/calls?stage=").status_code == 200  # a blank value is an absent one
+
+
+def test_a_wrong_method_names_the_methods_the_address_takes(client):
+    answer = client.delete("/api/v1/calls")
+    assert answer.status_code == 405 and set(answer.headers["Allow"].split(", ")) >= {
+        "GET", "POST"}
+    page = client.put("/login")
+    assert page.status_code == 405 and "POST" in page.headers["Allow"]
+
+
+def test_null_and_other_non_booleans_are_refused_for_a_boolean_filter(api, create_user):
+    client = api(create_user("manager"))
+    for odd in ("null", "maybe", "2"):
+        answer = client.get(f"/calls?open={odd}")
+        assert answer.status_code == 422 and set(answer.get_json()["errors"]) == {"open"}, odd

@@ -269,3 +269,29 @@ def test_a_call_closing_in_2201_utc_is_refused_by_the_api(api, create_programme,
             {"key": "k", "name": "K", "weight": 1, "max_score": 10}]}})
     assert response.status_code == 422
     assert list(response.get_json()["errors"]) == ["closes_at"]
+
+
+def test_odd_headers_and_cookies_get_no_server_error(app, client, create_user, login):
+    user = create_user("manager")
+    odd_headers = [
+        {"Authorization": "Bearer"}, {"Authorization": "Bearer \u00e9\u00e9"},
+        {"Authorization": "Basic " + "A" * 5000}, {"Authorization": "Bearer gr_" + "x" * 500},
+        {"Accept-Language": "xx-YY;q=abc, *;q=-1"}, {"Accept-Language": "," * 300},
+        {"X-Request-ID": "\u202e" * 10}, {"X-Forwarded-For": "not an address"},
+        {"Content-Type": "application/json; charset=latin-9"},
+        {"Content-Type": "multipart/form-data"}, {"If-None-Match": "*" * 1000},
+    ]
+    for headers in odd_headers:
+        for method, path in (("GET", "/"), ("GET", "/api/v1/me"), ("POST", "/login"),
+                             ("POST", "/api/v1/calls"), ("GET", "/calls")):
+            answer = client.open(path, method=method, headers=headers, data="{]")
+            assert answer.status_code < 500, (method, path, headers, answer.status_code)
+    for cookie in ("garbage", "eyJ.abc.def", "." * 4000, "\u00e9"):
+        client.set_cookie("session", cookie)
+        assert client.get("/profile").status_code == 302  # to the login page
+        assert client.get("/").status_code == 200
+    client.delete_cookie("session")
+    login(user)
+    signed = client.get_cookie("session").value
+    client.set_cookie("session", signed[:-3] + "abc")  # a forged signature: not signed in
+    assert client.get("/profile").status_code == 302

@@ -543,3 +543,18 @@ def test_the_home_page_and_the_navigation_link_to_the_public_list(client, create
     page = client.get("/").text
     assert 'id="all-calls"' in page
     assert page.count('href="/calls"') >= 2
+
+
+def test_a_call_with_ten_thousand_questions_is_refused(api, create_user, create_programme):
+    programme = create_programme()
+    manager = create_user("manager", programme)
+    now = utcnow()
+    body = {"programme_id": programme.id, "stage": "pre_incubation", "title": "Huge",
+            "opens_at": (now + timedelta(days=1)).isoformat(),
+            "closes_at": (now + timedelta(days=30)).isoformat(), "budget": 1_000_000,
+            "questions": [{"key": f"q{n}", "label": "Q"} for n in range(10_000)],
+            "rubric": {"pass_threshold": 60, "criteria": [
+                {"key": "all", "name": "All", "weight": 100, "max_score": 10}]}}
+    answer = api(manager).post("/calls", json=body)
+    assert answer.status_code == 422 and "questions" in answer.get_json()["errors"]
+    assert db.session.scalar(select(Call.id)) is None

@@ -181,8 +181,9 @@ def test_a_startup_applies_section_by_section_submits_and_gets_the_receipt(
     look(page, "application-timeline")
 
     send_outbox(live_app, smtp_inbox.port)
-    receipts = [m for m in smtp_inbox.messages if m["To"] and email_address in m["To"]]
-    assert len(receipts) == 1, [m["To"] for m in smtp_inbox.messages]
+    receipts = [m for m in smtp_inbox.messages if m["To"] and email_address in m["To"]
+                and "Lọc nước" in m["Subject"]]  # (the other is the registration's link)
+    assert len(receipts) == 1, [(m["To"], m["Subject"]) for m in smtp_inbox.messages]
     body = receipts[0].get_body(("plain",)).get_content()
     assert "Lọc nước mặn bằng năng lượng mặt trời" in receipts[0]["Subject"]
     assert reference in body and f"/applications/{application_id}" in body
