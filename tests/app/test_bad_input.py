@@ -45,6 +45,7 @@ def fill(path: str, ids: dict[str, str]) -> str:
     return path
 
 
+@pytest.mark.fuzz  # a thousand requests: once, with the other fuzzers (`pytest -m fuzz`)
 def test_odd_json_bodies_at_every_route_get_4xx_problems(app, world):
     real = {"application_id": str(world["application"].id), "call_id": str(world["call"].id),
             "programme_id": str(world["call"].programme_id), "organization_id": "1",
