@@ -393,8 +393,8 @@ def main() -> None:
     print(f"{args.clients} clients, 2 gunicorn servers x {args.workers} workers on PostgreSQL, "
           f"{elapsed:.1f} s; server 1 killed (SIGKILL) at {killed_at:.1f} s, answering again "
           f"{down:.1f} s later")
-    print(f"requests answered: {answered:,} ({answered / elapsed:,.0f}/s); dropped by the kill: "
-          f"{tally.dropped}")
+    print(f"requests answered: {answered:,} ({answered / elapsed:,.0f}/s); dropped by the kill "
+          f"(cut, or refused while the server was down): {tally.dropped}")
     print("answers: " + ", ".join(f"{s}: {n:,}" for s, n in sorted(tally.statuses.items())))
     print(f"conflicts (409): {tally.conflicts:,}; 5xx: "
           f"{sum(n for s, n in tally.statuses.items() if s >= 500)}")

@@ -46,11 +46,15 @@ def _check_password(v: Validator, password: str | None, *, email: str | None = N
         v.fail("password", _("At least %(n)d characters.", n=MIN_PASSWORD))
     elif password in DEMO_PASSWORDS and not (demo or current_app.config.get("DEMO_MODE")):
         v.fail("password", _("Demo passwords are only allowed in demo mode."))
-    elif not demo and password.lower() in common_passwords() or (
-            not demo and email and len(email.split("@")[0]) >= 4
-            and email.split("@")[0].lower() in password.lower()):
+    elif not demo and _guessable(password, email):
         v.fail("password", _("This password is too common or too easy to guess from your "
                              "email. Choose another."))
+
+
+def _guessable(password: str, email: str | None) -> bool:
+    """On the list of common passwords, or built on the email's name part."""
+    name = (email or "").split("@")[0].lower()
+    return password.lower() in common_passwords() or (len(name) >= 4 and name in password.lower())
 
 
 def _new_user(v: Validator, email: str | None, name: str | None, password: str | None,

@@ -182,8 +182,8 @@ def register_password(token: str):
     """Step two, from the mailed link: choose a password; the account is made and logged in."""
     try:
         details = accounts.registration(token)
-    except Conflict as error:
-        flash(error.detail, "success")
+    except Conflict as error:  # the account exists: the link did its work
+        flash(error.detail, "info")
         return redirect(url_for("auth.login"))
     form = ChoosePasswordForm()
     status = 200
