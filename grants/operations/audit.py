@@ -156,6 +156,12 @@ def verify(actor: Actor) -> checkpoints.Anchoring:
     return checkpoints.Anchoring(result.ok, 0, result, None, result.problem)
 
 
+def recent_checkpoints(actor: Actor, limit: int = 5) -> list:
+    """The latest signed checkpoints kept here, newest first."""
+    require_reader(actor)
+    return checkpoints.stored(limit)
+
+
 def checkpoint_export(actor: Actor) -> dict[str, Any]:
     """Every signed checkpoint with the public key, for auditors to keep outside."""
     require_reader(actor)

@@ -65,7 +65,7 @@ def verify():
     audit.require_reader(current_user)
     result = audit.verify(current_user) if request.args.get("run") else None
     return render_template("audit/verify.html", result=result, findings=finding_labels(),
-                           checkpoints=audit.checkpoint_export(current_user)["checkpoints"][-5:])
+                           checkpoints=audit.recent_checkpoints(current_user))
 
 
 @bp.get("/checkpoints.json")

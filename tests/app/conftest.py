@@ -176,6 +176,13 @@ def empty_database() -> None:
             "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '" + "0" * 64 + "')"))
 
 
+def fill(path: str, ids: dict[str, str]) -> str:
+    """A URL rule (`/calls/<int:call_id>`) with its variables replaced by the given ids."""
+    for name, value in ids.items():
+        path = path.replace(f"<int:{name}>", value).replace(f"<{name}>", value)
+    return path
+
+
 def tamper(*statements: str) -> None:
     """Change the audit table behind the application's back, as an attacker with database
     access: its guard triggers are lifted for the statements and put back."""

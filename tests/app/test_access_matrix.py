@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 from activity_world import activity_body
-from conftest import CRITERIA, QUESTIONS
+from conftest import CRITERIA, QUESTIONS, fill
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.security import generate_password_hash
@@ -359,12 +359,6 @@ def routes(app):
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule.endpoint, method, rule.rule
-
-
-def fill(path: str, ids: dict[str, str]) -> str:
-    for name, value in ids.items():
-        path = path.replace(f"<int:{name}>", value).replace(f"<{name}>", value)
-    return path
 
 
 def ask(app, world: World, identity: str, endpoint: str, method: str, path: str):

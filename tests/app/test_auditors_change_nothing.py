@@ -4,6 +4,7 @@ programme appends no audit event and queues no mail, with real ids in the URL an
 would be accepted from a manager where it can be."""
 
 import pytest
+from conftest import fill
 from sqlalchemy import func, select
 
 from grants.extensions import db
@@ -22,12 +23,6 @@ def changing_routes(app):
         for method in sorted(rule.methods & {"POST", "PUT", "PATCH", "DELETE"}):
             if not rule.rule.startswith(PERSONAL):
                 yield method, rule.rule, rule.endpoint.startswith("api.")
-
-
-def fill(path: str, ids: dict[str, str]) -> str:
-    for name, value in ids.items():
-        path = path.replace(f"<int:{name}>", value).replace(f"<{name}>", value)
-    return path
 
 
 def totals() -> tuple[int, int]:

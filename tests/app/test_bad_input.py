@@ -4,6 +4,7 @@ import itertools
 from datetime import UTC, datetime
 
 import pytest
+from conftest import fill
 from sqlalchemy import select
 
 from grants.extensions import db
@@ -37,12 +38,6 @@ def routes(app):
         if rule.endpoint.startswith("api."):
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 yield method, rule.rule.removeprefix("/api/v1")
-
-
-def fill(path: str, ids: dict[str, str]) -> str:
-    for name, value in ids.items():
-        path = path.replace(f"<int:{name}>", value).replace(f"<{name}>", value)
-    return path
 
 
 @pytest.mark.fuzz  # a thousand requests: once, with the other fuzzers (`pytest -m fuzz`)

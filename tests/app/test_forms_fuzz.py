@@ -8,6 +8,7 @@ import os
 import re
 
 import pytest
+from conftest import fill
 from flask_wtf import FlaskForm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -38,12 +39,6 @@ ODD = st.sampled_from(["", " ", "0", "-1", "1e309", "9" * 40, "NaN", "null", "tr
                        "2026-02-30", "2026-11-27T25:00", "\x00", "\u202e", "a" * 70_000,
                        "<script>alert(1)</script>", "' OR 1=1 --", "%", "../../etc/passwd"])
 VALUES = st.one_of(ODD, st.text(max_size=300), st.integers().map(str))
-
-
-def fill(path: str, ids: dict[str, str]) -> str:
-    for name, value in ids.items():
-        path = path.replace(f"<int:{name}>", value).replace(f"<{name}>", value)
-    return path
 
 
 @pytest.fixture

@@ -87,12 +87,18 @@ def test_once_enrolled_a_login_needs_a_current_code_used_once(app, client, creat
     assert events[-1]["second_factor"] == "totp"
 
 
+def _enrolled_at_the_code_page(client, user) -> tuple[str, list[str]]:
+    """The user enrols, logs out, and gives the password again: the code page waits."""
+    _password(client, user)
+    secret, codes = _enrol(client)
+    client.post("/logout")
+    _password(client, user)
+    return secret, codes
+
+
 def test_a_recovery_code_logs_in_once(client, create_user):
     auditor = create_user("auditor")
-    _password(client, auditor)
-    _secret, codes = _enrol(client)
-    client.post("/logout")
-    _password(client, auditor)
+    _secret, codes = _enrolled_at_the_code_page(client, auditor)
     assert client.post("/login/code", data={"code": codes[3].upper()}).status_code == 302
     assert second_factor.recovery_codes_left(auditor) == 9
     client.post("/logout")
@@ -101,11 +107,7 @@ def test_a_recovery_code_logs_in_once(client, create_user):
 
 
 def test_five_wrong_codes_lock_the_second_step(client, create_user):
-    manager = create_user("manager")
-    _password(client, manager)
-    secret, _codes = _enrol(client)
-    client.post("/logout")
-    _password(client, manager)
+    secret, _codes = _enrolled_at_the_code_page(client, create_user("manager"))
     for _n in range(5):
         assert client.post("/login/code", data={"code": "123456"}).status_code == 422
     locked = client.post("/login/code", data={"code": pyotp.TOTP(secret).now()})
