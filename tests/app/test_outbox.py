@@ -603,7 +603,7 @@ def test_outbox_send_loop_keeps_sending_and_stops_cleanly_on_sigterm(
     with transaction():
         enqueue(user, "withdrawal_notice", application)
         later = enqueue(user, "ineligibility_notice", application)
-        later.next_attempt_at = utcnow() + timedelta(seconds=2)  # due on a later pass
+        later.next_attempt_at = utcnow() + timedelta(hours=1)  # made due below, after the first
     env = os.environ | {
         "GRANTS_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "x",
         "GRANTS_SMTP_HOST": "127.0.0.1", "GRANTS_SMTP_PORT": str(inbox.port),
@@ -618,6 +618,8 @@ def test_outbox_send_loop_keeps_sending_and_stops_cleanly_on_sigterm(
         while not inbox.messages and time.monotonic() < deadline:
             time.sleep(0.05)
         assert len(inbox.messages) == 1
+        with transaction():  # due now: a later pass of the same loop must send it
+            db.session.get(Notification, later.id).next_attempt_at = utcnow()
         while len(inbox.messages) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
         process.send_signal(signal.SIGTERM)
