@@ -57,7 +57,7 @@ def test_submit_lists_every_missing_piece(create_user, create_call, create_appli
 
 
 def test_submit_refused_when_the_call_has_closed(create_user, create_call, create_application):
-    call = create_call(closes_in=timedelta(seconds=2))
+    call = create_call(closes_in=timedelta(minutes=5))  # closed below, after the draft
     startup = create_user("applicant")
     application = create_application(startup, call)
     call.closes_at = utcnow() - timedelta(seconds=1)
