@@ -57,10 +57,20 @@ def _guessable(password: str, email: str | None) -> bool:
     return password.lower() in common_passwords() or (len(name) >= 4 and name in password.lower())
 
 
-def _new_user(v: Validator, email: str | None, name: str | None, password: str | None,
-              demo: bool = False) -> User:
+def locked(user_id: int) -> User:
+    """The user's row read afresh and locked until the commit (a password, a session version
+    or a second factor changes on it)."""
+    return db.session.get(User, user_id, with_for_update=True, populate_existing=True)
+
+
+def _check_email(v: Validator, email: str | None) -> None:
     if email and ("@" not in email or " " in email):
         v.fail("email", _("Not a valid email address."))
+
+
+def _new_user(v: Validator, email: str | None, name: str | None, password: str | None,
+              demo: bool = False) -> User:
+    _check_email(v, email)
     if email and db.session.scalar(select(User.id).where(User.email == email.lower())):
         v.fail("email", _("An account with this email exists."))
     _check_password(v, password, email=email, demo=demo)
@@ -105,8 +115,7 @@ def request_registration(data: Any, address: str | None, locale: str | None = No
     v = Validator(data)
     email = v.text("email", max_length=254)
     name = v.text("name", max_length=200)
-    if email and ("@" not in email or " " in email):
-        v.fail("email", _("Not a valid email address."))
+    _check_email(v, email)
     v.check()
     email = email.lower()
     locale = locale if locale in LANGUAGES else "vi"
@@ -221,7 +230,7 @@ def _failed(user: User | None, email: str, address: str | None, why: str) -> Non
         audit.record(actor=SYSTEM, role=None, entity_type="user",
                      entity_id=user.id if user else 0, action="login_failed",
                      payload={"why": why, "address": address} | ({} if user else {
-                         "email_sha256": hashlib.sha256(email.encode()).hexdigest()}))
+                         "email_sha256": throttle.email_key(email)}))
     return None
 
 
@@ -230,7 +239,7 @@ def end_sessions(user: User) -> int:
     cookies, copies included, stop working. Returns the new version for the current session
     to carry on with, where it does."""
     with transaction():
-        row = db.session.get(User, user.id, with_for_update=True, populate_existing=True)
+        row = locked(user.id)
         row.session_version += 1
     return row.session_version
 
@@ -248,7 +257,7 @@ def change_password(user: User, data: Any) -> int:
         v.fail("password", _("Choose a password different from the current one."))
     v.check()
     with transaction():
-        row = db.session.get(User, user.id, with_for_update=True, populate_existing=True)
+        row = locked(user.id)
         row.password_hash = generate_password_hash(new)
         row.session_version += 1
         audit.record(actor=user, role=None, entity_type="user", entity_id=user.id,

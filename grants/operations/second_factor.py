@@ -24,7 +24,7 @@ from grants import audit, permissions
 from grants.extensions import db
 from grants.models import SYSTEM, RecoveryCode, Role, User, utcnow
 from grants.operations import throttle
-from grants.operations.accounts import logged_in, require_admin
+from grants.operations.accounts import locked, logged_in, require_admin
 from grants.operations.core import Validator, by_id, transaction
 from grants.operations.errors import Invalid
 
@@ -99,7 +99,7 @@ def enrol(user: User, secret: Any, data: Any) -> list[str]:
                          "and try again."))
     v.check()
     with transaction():
-        row = db.session.get(User, user.id, with_for_update=True, populate_existing=True)
+        row = locked(user.id)
         row.totp_secret, row.totp_step = secret, step
         row.session_version += 1
         codes = _new_codes(row)
@@ -117,7 +117,7 @@ def complete_login(user: User, data: Any, address: str | None) -> str:
     code = _code(v)
     v.check()
     with transaction():
-        row = db.session.get(User, user.id, with_for_update=True, populate_existing=True)
+        row = locked(user.id)
         step = _step(row.totp_secret, code) if code.isdigit() and len(code) == DIGITS else None
         used = None
         if step is not None and step > (row.totp_step or -1):
@@ -155,7 +155,7 @@ def renew_recovery_codes(user: User, data: Any) -> list[str]:
     code = _code(v)
     v.check()
     with transaction():
-        row = db.session.get(User, user.id, with_for_update=True, populate_existing=True)
+        row = locked(user.id)
         step = _step(row.totp_secret, code) if row.totp_secret and code.isdigit() else None
         if step is None or step <= (row.totp_step or -1):
             raise Invalid(_("Some fields are not valid."),
@@ -173,7 +173,7 @@ def reset(actor: User, user_id: Any) -> User:
     require_admin(actor)
     with transaction():
         user = by_id(User, user_id)
-        row = db.session.get(User, user.id, with_for_update=True, populate_existing=True)
+        row = locked(user.id)
         row.totp_secret = row.totp_step = None
         row.session_version += 1
         db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == row.id))

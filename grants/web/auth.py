@@ -38,6 +38,7 @@ from grants.web.forms import (
     PasswordForm,
     RegisterForm,
     TokenForm,
+    errors_to,
 )
 
 bp = Blueprint("auth", __name__)
@@ -56,11 +57,6 @@ def _throttled(template: str, error: TooManyAttempts, **context):
     response = make_response(render_template(template, **context), 429)
     response.headers["Retry-After"] = str(error.retry_after)
     return response
-
-
-def _errors_to(form, error: Invalid) -> None:
-    for name, message in error.errors.items():
-        getattr(form, name).errors.append(message)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -125,7 +121,7 @@ def code():
         except TooManyAttempts as error:
             return _throttled("auth/code.html", error, form=form)
         except Invalid as error:
-            _errors_to(form, error)
+            errors_to(form, error)
             status = 422
         else:
             pending = session.pop("pending")
@@ -168,7 +164,7 @@ def register():
         except TooManyAttempts as error:
             return _throttled("auth/register.html", error, form=form)
         except Invalid as error:
-            _errors_to(form, error)
+            errors_to(form, error)
             status = 422
         else:
             return render_template("auth/register_sent.html", email=form.email.data.strip(),
@@ -191,8 +187,7 @@ def register_password(token: str):
         try:
             user, details = accounts.register(token, {"password": form.password.data})
         except Invalid as error:
-            form.validate()
-            _errors_to(form, error)
+            errors_to(form, error)
             status = 422
         else:
             session.clear()
@@ -229,14 +224,12 @@ def profile():
 def change_password():
     """A new password; every other session of the account ends, this one goes on."""
     form = PasswordForm()
-    if not form.validate():  # the CSRF token
-        return _profile(password_form=form, status=400)
     try:
         session["version"] = accounts.change_password(
             current_user, {"current_password": form.current_password.data,
                            "password": form.password.data})
     except Invalid as error:
-        _errors_to(form, error)
+        errors_to(form, error)
         return _profile(password_form=form, status=422)
     flash(_("Your password is changed. Your other sessions have ended."), "success")
     return redirect(url_for("auth.profile"))
@@ -258,7 +251,7 @@ def second_factor_page():
         try:
             codes = second_factor.enrol(current_user, secret, {"code": form.code.data})
         except Invalid as error:
-            _errors_to(form, error)
+            errors_to(form, error)
             status = 422
         else:
             session.pop("enrol_secret")
@@ -274,11 +267,9 @@ def second_factor_page():
 def renew_recovery_codes():
     form = CodeForm()
     try:
-        if not form.validate():  # the CSRF token
-            raise Invalid(_("The request was not valid."))
         codes = second_factor.renew_recovery_codes(current_user, {"code": form.code.data})
     except Invalid as error:
-        _errors_to(form, error)
+        errors_to(form, error)
         return render_template("auth/second_factor.html", form=form,
                                codes_left=second_factor.recovery_codes_left(current_user)), 422
     return render_template("auth/recovery_codes.html", codes=codes)

@@ -1,11 +1,23 @@
 """WTForms for the pages: they carry CSRF and the fields. The operations validate the input,
 in the user's language, so the forms hold no validators of their own."""
 
+from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 
 from grants import labels
+from grants.operations import Invalid
+
+
+def errors_to(form, error: Invalid) -> None:
+    """An operation's field errors beside the form's fields; those of no field flashed."""
+    for name, message in error.errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            flash(message, "error")
 
 
 class LoginForm(FlaskForm):

@@ -10,6 +10,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from grants import labels
 from grants.models import Role
 from grants.operations import Invalid, accounts, second_factor
+from grants.web.forms import errors_to
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
@@ -37,12 +38,7 @@ class GrantForm(FlaskForm):
 
 
 def _errors_to(form, error: Invalid) -> None:
-    for name, message in error.errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*field.errors, message]
-        else:
-            flash(message, "error")
+    errors_to(form, error)
     flash(error.detail, "error")
 
 
